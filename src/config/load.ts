@@ -1,0 +1,328 @@
+// /etc/config/netboot (+ dhcp's tftp_root) → the validated Model, or the list
+// of problems that stops it. Pure: no file access here.
+
+import type { UciPackage, UciSection } from '../uci';
+import { nameProblem } from '../ipxe/escape';
+import {
+  ACTIONS,
+  INSTALLER_KINDS,
+  type Action,
+  type Chap,
+  type Host,
+  type Installer,
+  type InstallerKind,
+  type InstallerSpec,
+  type LoadResult,
+  type Model,
+  type Problem,
+  type Settings,
+  type Target,
+} from './model';
+import { SectionReader } from './section';
+import {
+  checkAbsolutePath,
+  checkBaseUrl,
+  checkHostname,
+  checkInt,
+  checkIqn,
+  checkMac,
+  checkPort,
+  checkServer,
+  checkUrl,
+  IQN_RULE,
+  isAbsoluteUrl,
+  joinUrl,
+  URL_RULE,
+} from './values';
+
+const PKG = 'netboot';
+export const DEFAULT_TFTP_ROOT = '/srv/tftp';
+export const DEFAULT_INITIATOR_IQN = 'iqn.2010-04.org.ipxe:{mac}';
+const MAX_TIMEOUT = 3600;
+
+const oneOf =
+  <T extends string>(allowed: readonly T[]) =>
+  (s: string) =>
+    (allowed as readonly string[]).includes(s)
+      ? { ok: true as const, value: s as T }
+      : { ok: false as const, allowed: `one of ${allowed.join(', ')}` };
+
+const checkTimeout = (s: string) => checkInt(s, 0, MAX_TIMEOUT, 'seconds (0 waits for a key)');
+const checkLun = (s: string) => checkInt(s, 0, 65535, 'a LUN');
+
+/** Expands an initiator IQN template for a known host, or with sample values to validate it. */
+export function expandIqnTemplate(template: string, mac: string, hostname: string): string {
+  return template.replaceAll('{mac}', mac.replaceAll(':', '-')).replaceAll('{hostname}', hostname);
+}
+
+function checkIqnTemplate(s: string) {
+  const c = checkIqn(expandIqnTemplate(s, '52:54:00:12:34:56', 'host'));
+  return c.ok ? { ok: true as const, value: s } : { ok: false as const, allowed: `${IQN_RULE}; {mac} and {hostname} are filled in per client` };
+}
+
+export function dhcpTftpRoot(dhcp: UciPackage | undefined): string | undefined {
+  const s = dhcp?.sections.find((x) => x.type === 'dnsmasq');
+  const v = s?.options.get('tftp_root');
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+function loadSettings(r: SectionReader, dhcp: UciPackage | undefined): Settings {
+  const tftpRoot =
+    r.checked('tftp_root', checkAbsolutePath) ?? checkAbsolutePathOr(dhcpTftpRoot(dhcp)) ?? DEFAULT_TFTP_ROOT;
+  return {
+    enabled: r.bool('enabled', true),
+    tftpRoot,
+    menuTimeout: r.checked('menu_timeout', checkTimeout, 0),
+    menuDefault: r.raw('menu_default') ?? 'exit',
+    iscsiServer: r.checked('iscsi_server', checkServer),
+    iscsiPort: r.checked('iscsi_port', checkPort, 3260),
+    baseIqn: r.checked('base_iqn', checkIqn),
+    installerUrl: r.checked('installer_url', checkBaseUrl),
+    initiatorIqn: r.checked('initiator_iqn', checkIqnTemplate, DEFAULT_INITIATOR_IQN),
+    httpUrl: r.checked('http_url', checkBaseUrl),
+  };
+}
+
+function checkAbsolutePathOr(s: string | undefined): string | undefined {
+  if (s === undefined) return undefined;
+  const c = checkAbsolutePath(s);
+  return c.ok ? c.value : undefined;
+}
+
+function loadChap(r: SectionReader): Chap | undefined {
+  const secret = (o: string) => {
+    const v = r.text(o);
+    if (v !== undefined && /\s/.test(v)) {
+      r.error(o, 'must not contain spaces: iPXE cannot carry them in a CHAP secret');
+      return undefined;
+    }
+    return v;
+  };
+  const [user, pass, ruser, rpass] = ['chap_username', 'chap_password', 'reverse_chap_username', 'reverse_chap_password'].map(secret);
+  if (!user !== !pass) {
+    r.error(user ? 'chap_password' : 'chap_username', 'CHAP needs both chap_username and chap_password');
+    return undefined;
+  }
+  if (!ruser !== !rpass) {
+    r.error(ruser ? 'reverse_chap_password' : 'reverse_chap_username', 'mutual CHAP needs both reverse_chap_username and reverse_chap_password');
+    return undefined;
+  }
+  if (ruser && !user) {
+    r.error('reverse_chap_username', 'mutual CHAP also needs chap_username and chap_password (iPXE refuses reverse credentials alone)');
+    return undefined;
+  }
+  if (!user || !pass) return undefined;
+  return { username: user, password: pass, ...(ruser && rpass ? { reverseUsername: ruser, reversePassword: rpass } : {}) };
+}
+
+function loadTarget(r: SectionReader, s: Settings): Target | undefined {
+  const errorsBefore = r.errorCount();
+  const iqnOpt = r.checked('iqn', checkIqn);
+  const suffix = r.raw('iqn_suffix');
+  let iqn = iqnOpt;
+  if (iqnOpt && suffix) r.error('iqn_suffix', 'set either iqn or iqn_suffix, not both');
+  else if (suffix !== undefined) {
+    if (!s.baseIqn) r.error('iqn_suffix', `${JSON.stringify(suffix)} needs netboot.main.base_iqn to be set (the full name is base_iqn:iqn_suffix)`);
+    else iqn = r.apply('iqn_suffix', `${s.baseIqn}:${suffix}`, (full) => {
+      const c = checkIqn(full);
+      return c.ok ? c : { ok: false, allowed: `a suffix that makes ${JSON.stringify(full)} ${IQN_RULE}` };
+    });
+  } else if (!iqnOpt && r.raw('iqn') === undefined) r.error('iqn', 'a target needs iqn (the full iSCSI name) or iqn_suffix (appended to base_iqn)');
+  const server = r.checked('server', checkServer) ?? s.iscsiServer;
+  if (!server && r.raw('server') === undefined) r.error('server', 'no iSCSI server: set netboot.main.iscsi_server or this target\'s server');
+  const target: Target = {
+    name: r.section.name,
+    title: r.text('title') ?? r.section.name,
+    iqn: iqn ?? '',
+    server: server ?? '',
+    port: r.checked('port', checkPort) ?? s.iscsiPort,
+    lun: r.checked('lun', checkLun, 0),
+    installers: r.rawList('installer'),
+    sanFilename: r.text('san_filename'),
+    chap: loadChap(r),
+  };
+  return r.errorCount() === errorsBefore ? target : undefined;
+}
+
+/** A path or URL for an installer file: relative ones hang off installer_url. */
+function installerUrl(r: SectionReader, option: string, value: string, s: Settings, base?: string): string | undefined {
+  if (r.safeText(option, value) === undefined) return undefined;
+  if (isAbsoluteUrl(value)) return r.apply(option, value, checkUrl);
+  const root = base ?? s.installerUrl;
+  if (!root) {
+    r.error(option, `the relative path ${JSON.stringify(value)} needs netboot.main.installer_url (or give a full URL: ${URL_RULE})`);
+    return undefined;
+  }
+  return r.apply(option, joinUrl(root, value), checkUrl);
+}
+
+function loadInstaller(r: SectionReader, s: Settings): Installer | undefined {
+  const errorsBefore = r.errorCount();
+  const kind = r.checked('kind', oneOf<InstallerKind>(INSTALLER_KINDS));
+  if (!kind && r.raw('kind') === undefined) r.error('kind', `missing; use one of ${INSTALLER_KINDS.join(', ')}`);
+  const pathOpt = r.raw('path');
+  const base = pathOpt === undefined ? undefined : installerUrl(r, 'path', pathOpt.endsWith('/') ? pathOpt : `${pathOpt}/`, s);
+  const url = (o: string, fallback?: string) => {
+    const v = r.raw(o) ?? fallback;
+    if (v === undefined) {
+      r.error(o, `missing; a ${kind} installer needs ${o}`);
+      return '';
+    }
+    return installerUrl(r, o, v, s, base) ?? '';
+  };
+  const urls = (o: string, fallback: string[]) => {
+    const list = r.rawList(o);
+    return (list.length ? list : fallback).map((v) => installerUrl(r, o, v, s, base) ?? '');
+  };
+  const args = () => r.text('args') ?? '';
+  let spec: InstallerSpec | undefined;
+  switch (kind) {
+    case 'debian-installer': {
+      const preseed = r.raw('preseed');
+      spec = { kind, kernel: url('kernel', 'linux'), initrds: urls('initrd', ['initrd.gz']), args: args() };
+      if (preseed !== undefined) spec.preseed = installerUrl(r, 'preseed', preseed, s, base) ?? '';
+      break;
+    }
+    case 'linux':
+      spec = { kind, kernel: url('kernel'), initrds: urls('initrd', []), args: args() };
+      break;
+    case 'windows':
+      spec = {
+        kind,
+        wimboot: installerUrl(r, 'wimboot', r.raw('wimboot') ?? 'wimboot', s) ?? '',
+        path: base ?? (r.error('path', 'missing; a windows installer needs path, the WinPE folder holding bootmgr, boot/bcd, boot/boot.sdi and sources/boot.wim'), ''),
+        args: args(),
+        injects: urls('inject', []),
+      };
+      break;
+    case 'iso':
+      spec = { kind, url: url('url') };
+      break;
+    case 'chain':
+      spec = { kind, url: url('url'), args: args() };
+      break;
+    case undefined:
+      break;
+  }
+  const title = r.text('title') ?? r.section.name;
+  return spec && r.errorCount() === errorsBefore ? { name: r.section.name, title, spec } : undefined;
+}
+
+function loadHost(r: SectionReader, s: Settings): Host | undefined {
+  const errorsBefore = r.errorCount();
+  const mac = r.checked('mac', checkMac);
+  if (!mac && r.raw('mac') === undefined) r.error('mac', 'missing; a host is found by its MAC address, like 52:54:00:12:34:56');
+  const hostname = r.checked('hostname', checkHostname);
+  const target = r.raw('target');
+  const installer = r.raw('installer');
+  const action = r.checked('action', oneOf<Action>(ACTIONS), 'menu');
+  const template = r.checked('initiator_iqn', checkIqnTemplate) ?? s.initiatorIqn;
+  // {hostname} falls back to the section name, made IQN-safe ("_" is not allowed there).
+  const iqnName = hostname ?? (r.section.anonymous ? (mac ?? '').replaceAll(':', '-') : r.section.name.replaceAll('_', '-').toLowerCase());
+  const initiatorIqn = r.apply('initiator_iqn', expandIqnTemplate(template, mac ?? '00:00:00:00:00:00', iqnName), checkIqn);
+  const host: Host = {
+    name: r.where().slice(PKG.length + 1),
+    mac: mac ?? '',
+    hostname,
+    target,
+    action,
+    installer,
+    initiatorIqn: initiatorIqn ?? '',
+    menuTimeout: r.checked('menu_timeout', checkTimeout),
+    undionly: r.bool('undionly', false),
+  };
+  return r.errorCount() === errorsBefore ? host : undefined;
+}
+
+/** Cross-references: names that must exist, MACs that must be unique. */
+function checkReferences(m: Model, errors: Problem[]): void {
+  const targets = new Set(m.targets.map((t) => t.name));
+  const installers = new Set(m.installers.map((i) => i.name));
+  const err = (section: string, option: string, message: string) => errors.push({ where: `${PKG}.${section}.${option}`, message });
+  const list = (names: Set<string>) => (names.size ? [...names].join(', ') : 'none are configured');
+
+  if (m.settings.menuDefault !== 'exit' && !targets.has(m.settings.menuDefault)) {
+    err('main', 'menu_default', `${JSON.stringify(m.settings.menuDefault)} is not a target; use "exit" or one of: ${list(targets)}`);
+  }
+  for (const t of m.targets) {
+    for (const i of t.installers) {
+      if (!installers.has(i)) err(t.name, 'installer', `${JSON.stringify(i)} is not an installer; use one of: ${list(installers)}`);
+    }
+  }
+  const byMac = new Map<string, string>();
+  for (const h of m.hosts) {
+    const other = byMac.get(h.mac);
+    if (other) err(h.name, 'mac', `${JSON.stringify(h.mac)} is already used by host ${other}; each MAC may appear once`);
+    byMac.set(h.mac, h.name);
+    const target = h.target === undefined ? undefined : m.targets.find((t) => t.name === h.target);
+    if (h.target !== undefined && !target) err(h.name, 'target', `${JSON.stringify(h.target)} is not a target; use one of: ${list(targets)}`);
+    if (h.action !== 'menu' && h.target === undefined) err(h.name, 'target', `missing; action "${h.action}" needs a target to ${h.action === 'boot' ? 'boot' : 'install onto'}`);
+    if (h.installer !== undefined && !installers.has(h.installer)) {
+      err(h.name, 'installer', `${JSON.stringify(h.installer)} is not an installer; use one of: ${list(installers)}`);
+    } else if (h.action === 'install' && h.installer === undefined) {
+      err(h.name, 'installer', 'missing; action "install" needs an installer');
+    } else if (h.installer !== undefined && target && target.installers.length && !target.installers.includes(h.installer)) {
+      err(h.name, 'installer', `${JSON.stringify(h.installer)} is not offered by target ${target.name}; its installers are: ${target.installers.join(', ')}`);
+    }
+  }
+}
+
+const SECTION_TYPES = ['netboot', 'target', 'installer', 'host'];
+
+/**
+ * Loads and validates. A model is returned only when there are no errors, so a
+ * caller cannot render from a config that would boot wrongly.
+ */
+export function loadConfig(netboot: UciPackage, dhcp?: UciPackage): LoadResult {
+  const errors: Problem[] = [];
+  const warnings: Problem[] = [];
+  const readers: SectionReader[] = [];
+  const reader = (sec: UciSection) => {
+    const index = netboot.sections.filter((x) => x.type === sec.type).indexOf(sec);
+    const r = new SectionReader(PKG, sec, sec.anonymous ? `@${sec.type}[${index}]` : sec.name, errors);
+    readers.push(r);
+    return r;
+  };
+
+  const mains = netboot.sections.filter((x) => x.type === 'netboot');
+  const mainSection = mains.find((x) => x.name === 'main') ?? mains[0];
+  if (!mainSection) warnings.push({ where: `${PKG}.main`, message: "no \"config netboot 'main'\" section; using defaults" });
+  for (const extra of mains.filter((x) => x !== mainSection)) {
+    warnings.push({ where: `${PKG}.${extra.name}`, message: 'a second netboot section is ignored; settings belong in netboot.main' });
+  }
+  const settings = loadSettings(reader(mainSection ?? { type: 'netboot', name: 'main', anonymous: false, options: new Map() }), dhcp);
+
+  const named = (type: string) =>
+    netboot.sections.filter((sec) => {
+      if (sec.type !== type) return false;
+      if (sec.anonymous && type !== 'host') {
+        errors.push({ where: `${PKG}.@${type}`, message: `a ${type} section needs a name, like "config ${type} 'disk1'": other sections refer to it by name` });
+        return false;
+      }
+      const p = nameProblem(sec.name);
+      if (p) errors.push({ where: `${PKG}.${sec.name}`, message: `the section name ${JSON.stringify(sec.name)} ${p.replace('must be', 'must use')}` });
+      return !p;
+    });
+
+  const targets = named('target').map((sec) => loadTarget(reader(sec), settings));
+  const installers = named('installer').map((sec) => loadInstaller(reader(sec), settings));
+  const hosts = named('host').map((sec) => loadHost(reader(sec), settings));
+
+  for (const sec of netboot.sections) {
+    if (!SECTION_TYPES.includes(sec.type)) {
+      warnings.push({ where: `${PKG}.${sec.name}`, message: `unknown section type ${JSON.stringify(sec.type)} is ignored; netboot knows ${SECTION_TYPES.join(', ')}` });
+    }
+  }
+  for (const r of readers) {
+    for (const o of r.unread()) warnings.push({ where: r.where(o), message: 'unknown option is ignored' });
+  }
+
+  const model: Model = {
+    settings,
+    targets: targets.filter((t): t is Target => !!t),
+    installers: installers.filter((i): i is Installer => !!i),
+    hosts: hosts.filter((h): h is Host => !!h),
+  };
+  checkReferences(model, errors);
+  return errors.length ? { errors, warnings } : { model, errors, warnings };
+}
