@@ -1,0 +1,19 @@
+// The ubus module's public surface: a native ubusd socket client and the
+// blobmsg codec under it.
+export { UbusClient, DEFAULT_SOCKET_PATHS, DEFAULT_TIMEOUT_MS } from './client';
+export type {
+  ConnectOptions,
+  InvokeContext,
+  MethodHandler,
+  MethodSignature,
+  MethodSpec,
+  RequestOptions,
+  UbusObject,
+  UbusObjectInfo,
+  UbusRegistration,
+} from './client';
+export { BlobmsgType, decodeBlobmsg, encodeBlobmsg, typed, TypedNumber } from './blobmsg';
+export type { BlobmsgInput, BlobmsgInputTable, BlobmsgTable, BlobmsgTypeName, BlobmsgValue, TypedNumberType } from './blobmsg';
+export { MAX_MESSAGE_BYTES } from './blob';
+export { UbusError, UbusProtocolError, UbusStatus } from './status';
+export type { UbusStatusName } from './status';
