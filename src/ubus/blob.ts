@@ -102,7 +102,8 @@ export class BlobWriter {
   /** UTF-8 bytes of `s` without terminator; returns their count. C reads strings up to the first NUL, so one inside would silently cut them. */
   text(s: string): number {
     if (s.includes('\0')) throw new UbusProtocolError(`string contains NUL: ${JSON.stringify(s)}`);
-    this.ensure(s.length * 3);
+    // Reserve the UTF-8 worst case unless that alone would trip the limit.
+    this.ensure(this.pos + s.length * 3 <= this.limit ? s.length * 3 : Buffer.byteLength(s));
     const n = this.buf.write(s, this.pos, 'utf8');
     this.pos += n;
     return n;
