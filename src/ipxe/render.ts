@@ -232,7 +232,7 @@ function menuScript(m: Model): string {
     ':nb-nocfg',
     'echo netboot: could not load boot.ipxe.cfg next to this menu; run "netboot render" on the router',
     'prompt --timeout 10000 Press any key for the iPXE shell ||',
-    'shell',
+    'shell ||',
     '',
     ':nb-exit',
     'exit',

@@ -1,0 +1,33 @@
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+// @ts-expect-error: a plain .mjs script shared with npm scripts
+import { ensureNode18 } from '../../scripts/node18.mjs';
+
+export const BUNDLE = resolve(__dirname, '../../dist/netboot.js');
+
+/** The node binaries the bundle must run under: this one (20) and OpenWrt 23.05's 18. */
+export const NODES: [string, string][] = [
+  ['node 20', process.execPath],
+  ['node 18', ensureNode18() as string],
+];
+
+export interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function netboot(args: string[], node = process.execPath): Run {
+  const r: SpawnSyncReturns<string> = spawnSync(node, [BUNDLE, ...args], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A fresh folder laid out like a router, with the given UCI files. */
+export function makeRoot(configs: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'netboot-root-'));
+  mkdirSync(join(dir, 'etc/config'), { recursive: true });
+  for (const [name, text] of Object.entries(configs)) writeFileSync(join(dir, 'etc/config', name), text);
+  return dir;
+}
