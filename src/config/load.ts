@@ -78,7 +78,7 @@ function loadSettings(r: SectionReader, dhcp: UciPackage | undefined): Settings 
     iscsiPort: r.checked('iscsi_port', checkPort, 3260),
     baseIqn: r.checked('base_iqn', checkIqn),
     installerUrl: r.checked('installer_url', checkBaseUrl),
-    initiatorIqn: r.checked('initiator_iqn', checkIqnTemplate, DEFAULT_INITIATOR_IQN),
+    initiatorIqn: r.checked('initiator_iqn', checkIqnTemplate) ?? DEFAULT_INITIATOR_IQN,
     httpUrl: r.checked('http_url', checkBaseUrl),
   };
 }
@@ -234,10 +234,14 @@ function loadHost(r: SectionReader, s: Settings): Host | undefined {
   return r.errorCount() === errorsBefore ? host : undefined;
 }
 
-/** Cross-references: names that must exist, MACs that must be unique. */
-function checkReferences(m: Model, errors: Problem[]): void {
-  const targets = new Set(m.targets.map((t) => t.name));
-  const installers = new Set(m.installers.map((i) => i.name));
+/**
+ * Cross-references: names that must exist, MACs that must be unique. Names are
+ * those declared, valid or not, so one bad target does not also make every
+ * reference to it an error.
+ */
+function checkReferences(m: Model, declared: (type: string) => Set<string>, errors: Problem[]): void {
+  const targets = declared('target');
+  const installers = declared('installer');
   const err = (section: string, option: string, message: string) => errors.push({ where: `${PKG}.${section}.${option}`, message });
   const list = (names: Set<string>) => (names.size ? [...names].join(', ') : 'none are configured');
 
@@ -255,7 +259,7 @@ function checkReferences(m: Model, errors: Problem[]): void {
     if (other) err(h.name, 'mac', `${JSON.stringify(h.mac)} is already used by host ${other}; each MAC may appear once`);
     byMac.set(h.mac, h.name);
     const target = h.target === undefined ? undefined : m.targets.find((t) => t.name === h.target);
-    if (h.target !== undefined && !target) err(h.name, 'target', `${JSON.stringify(h.target)} is not a target; use one of: ${list(targets)}`);
+    if (h.target !== undefined && !targets.has(h.target)) err(h.name, 'target', `${JSON.stringify(h.target)} is not a target; use one of: ${list(targets)}`);
     if (h.action !== 'menu' && h.target === undefined) err(h.name, 'target', `missing; action "${h.action}" needs a target to ${h.action === 'boot' ? 'boot' : 'install onto'}`);
     if (h.installer !== undefined && !installers.has(h.installer)) {
       err(h.name, 'installer', `${JSON.stringify(h.installer)} is not an installer; use one of: ${list(installers)}`);
@@ -277,9 +281,16 @@ export function loadConfig(netboot: UciPackage, dhcp?: UciPackage): LoadResult {
   const errors: Problem[] = [];
   const warnings: Problem[] = [];
   const readers: SectionReader[] = [];
+  // uci's @type[N] index, shown for anonymous sections.
+  const typeIndex = new Map<UciSection, number>();
+  const perType = new Map<string, number>();
+  for (const sec of netboot.sections) {
+    const n = perType.get(sec.type) ?? 0;
+    typeIndex.set(sec, n);
+    perType.set(sec.type, n + 1);
+  }
   const reader = (sec: UciSection) => {
-    const index = netboot.sections.filter((x) => x.type === sec.type).indexOf(sec);
-    const r = new SectionReader(PKG, sec, sec.anonymous ? `@${sec.type}[${index}]` : sec.name, errors);
+    const r = new SectionReader(PKG, sec, sec.anonymous ? `@${sec.type}[${typeIndex.get(sec) ?? 0}]` : sec.name, errors);
     readers.push(r);
     return r;
   };
@@ -323,6 +334,6 @@ export function loadConfig(netboot: UciPackage, dhcp?: UciPackage): LoadResult {
     installers: installers.filter((i): i is Installer => !!i),
     hosts: hosts.filter((h): h is Host => !!h),
   };
-  checkReferences(model, errors);
+  checkReferences(model, (type) => new Set(netboot.sections.filter((x) => x.type === type && !x.anonymous).map((x) => x.name)), errors);
   return errors.length ? { errors, warnings } : { model, errors, warnings };
 }

@@ -1,6 +1,6 @@
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { FilePlan } from '../plan/files';
-import { removeFile, writeFileAtomic } from './atomic';
+import { removeFile, syncDir, writeFileAtomic } from './atomic';
 
 /**
  * Carries out a file plan under `dir`. Scripts that others point at are written
@@ -11,6 +11,16 @@ import { removeFile, writeFileAtomic } from './atomic';
 export function applyFilePlan(dir: string, desired: Map<string, string>, plan: FilePlan): void {
   const rank = (p: string) => (p.endsWith('/menu.ipxe') ? 2 : p.endsWith('/boot.ipxe.cfg') ? 1 : 0);
   const writes = plan.changes.filter((c) => c.action !== 'remove').sort((a, b) => rank(a.path) - rank(b.path));
-  for (const c of writes) writeFileAtomic(join(dir, c.path), desired.get(c.path)!);
-  for (const c of plan.changes) if (c.action === 'remove') removeFile(join(dir, c.path));
+  const touched = new Set<string>();
+  for (const c of writes) {
+    writeFileAtomic(join(dir, c.path), desired.get(c.path)!, 0o644, false);
+    touched.add(dirname(join(dir, c.path)));
+  }
+  for (const c of plan.changes) {
+    if (c.action !== 'remove') continue;
+    removeFile(join(dir, c.path), false);
+    touched.add(dirname(join(dir, c.path)));
+  }
+  // One fsync per folder instead of one per file: renames are atomic either way.
+  for (const d of touched) syncDir(d);
 }

@@ -11,7 +11,11 @@ let counter = 0;
 /** Temporary files carry this mark, so a later run can recognise and sweep leftovers. */
 export const TEMP_MARK = '.netboot-tmp-';
 
-export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644): void {
+/**
+ * `syncFolder: false` leaves the folder's fsync to the caller, who writes many
+ * files into it and syncs it once at the end (see syncDir).
+ */
+export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644, syncFolder = true): void {
   const dir = dirname(path);
   mkdirSync(dir, { recursive: true, mode: 0o755 });
   const tmp = join(dir, `.${basename(path)}${TEMP_MARK}${process.pid}-${counter++}`);
@@ -31,15 +35,16 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 
     unlinkSync(tmp);
     throw e;
   }
-  syncDir(dir);
+  if (syncFolder) syncDir(dir);
 }
 
-export function removeFile(path: string): void {
+export function removeFile(path: string, syncFolder = true): void {
   rmSync(path, { force: true });
-  syncDir(dirname(path));
+  if (syncFolder) syncDir(dirname(path));
 }
 
-function syncDir(dir: string): void {
+/** Makes renames and removals in `dir` durable. */
+export function syncDir(dir: string): void {
   let fd: number | undefined;
   try {
     fd = openSync(dir, 'r');

@@ -1,0 +1,51 @@
+// `npm run bench`: performance figures, each with a baseline measured in the
+// same run (the machine is shared and noisy, so every figure is a median).
+import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = (p) => fileURLToPath(new URL(p, import.meta.url));
+const bundle = here('../dist/netboot.js');
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const fmt = (ms) => `${ms.toFixed(ms < 10 ? 2 : 1)} ms`;
+
+const out = here('../.cache/bench-core.cjs');
+await build({ entryPoints: [here('../bench/render.ts')], outfile: out, bundle: true, platform: 'node', target: 'node18', format: 'cjs', logLevel: 'warning' });
+const core = await import(out);
+
+console.log('render: parse + validate + render, in process (baseline: the UCI parse alone)');
+for (const r of core.benchRender()) {
+  console.log(`  ${String(r.hosts).padStart(6)} hosts: ${fmt(r.fullMs).padStart(10)}  (${r.files} files; parse alone ${fmt(r.parseMs)}, ratio ${(r.fullMs / r.parseMs).toFixed(1)}x)`);
+}
+
+// The whole CLI, writing files, on 1,000 hosts: first render and a no-op second render.
+const root = mkdtempSync(join(tmpdir(), 'netboot-bench-'));
+mkdirSync(join(root, 'etc/config'), { recursive: true });
+writeFileSync(join(root, 'etc/config/netboot'), core.configWith(1000));
+const wall = (args) => {
+  const s = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, [bundle, '--root', root, ...args], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(r.stderr);
+  return Number(process.hrtime.bigint() - s) / 1e6;
+};
+const first = wall(['render']);
+const noop = median(Array.from({ length: 7 }, () => wall(['render'])));
+console.log(`cli render, 1,000 hosts to disk: first ${fmt(first)}, unchanged re-render ${fmt(noop)} (median of 7)`);
+
+const bytes = statSync(bundle).size;
+console.log(`bundle: ${bytes} bytes (${(bytes / 1024).toFixed(1)} KiB; target <= 150 KiB)`);
+
+const startup = (args) =>
+  median(
+    Array.from({ length: 21 }, () => {
+      const s = process.hrtime.bigint();
+      spawnSync(process.execPath, args);
+      return Number(process.hrtime.bigint() - s) / 1e6;
+    }),
+  );
+const bare = startup(['-e', '0']);
+const cold = startup([bundle, '--version']);
+console.log(`cold start: netboot --version ${fmt(cold)} vs node -e 0 ${fmt(bare)}: ${(cold / bare).toFixed(2)}x (target <= 1.5x; median of 21)`);
