@@ -62,6 +62,15 @@ async function answerLookup(path: string, id: number): Promise<void> {
   );
 }
 
+/** Makes one successful call so the client has UCI_ID cached for "uci". */
+async function warmUp(): Promise<void> {
+  const call = client.call('uci', 'warmup');
+  await answerLookup('uci', UCI_ID);
+  const m = await expectMessage(MsgType.INVOKE);
+  conn.send(statusFrame(m.seq, UCI_ID, 0, UCI_ID));
+  await call;
+}
+
 /** Answers the client's next ADD_OBJECT with object id `id`. */
 async function answerAddObject(id: number): Promise<Message> {
   const m = await expectMessage(MsgType.ADD_OBJECT);
@@ -115,11 +124,7 @@ describe('call', () => {
   it('maps every status code to a UbusError naming object and method', async () => {
     const codes = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 99];
     const names = ['INVALID_COMMAND', 'INVALID_ARGUMENT', 'METHOD_NOT_FOUND', 'NOT_FOUND', 'NO_DATA', 'PERMISSION_DENIED', 'TIMEOUT', 'NOT_SUPPORTED', 'UNKNOWN_ERROR', 'CONNECTION_FAILED', 'NO_MEMORY', 'PARSE_ERROR', 'SYSTEM_ERROR', 'UNKNOWN'];
-    const lookedUp = client.call('uci', 'warmup');
-    await answerLookup('uci', UCI_ID);
-    const w = await expectMessage(MsgType.INVOKE);
-    conn.send(statusFrame(w.seq, UCI_ID, 0, UCI_ID));
-    await lookedUp;
+    await warmUp();
     for (const [i, code] of codes.entries()) {
       const call = client.call('uci', 'get').catch((e: unknown) => e);
       const m = await expectMessage(MsgType.INVOKE);
@@ -147,14 +152,9 @@ describe('call', () => {
   });
 
   it('after ubusd forgets a cached id (NOT_FOUND without OBJID) it looks up again and retries once', async () => {
-    const first = client.call('uci', 'get');
-    await answerLookup('uci', UCI_ID);
-    let m = await expectMessage(MsgType.INVOKE);
-    conn.send(statusFrame(m.seq, UCI_ID, 0, UCI_ID));
-    await first;
-
+    await warmUp();
     const again = client.call('uci', 'get');
-    m = await expectMessage(MsgType.INVOKE);
+    let m = await expectMessage(MsgType.INVOKE);
     conn.send(statusFrame(m.seq, UCI_ID, 4)); // from ubusd: no such object
     await answerLookup('uci', UCI_ID + 1);
     m = await expectMessage(MsgType.INVOKE);
@@ -178,12 +178,7 @@ describe('call', () => {
   });
 
   it('matches 100 concurrent calls by seq and peer, answered in reverse order', async () => {
-    const warm = client.call('uci', 'get');
-    await answerLookup('uci', UCI_ID);
-    const w = await expectMessage(MsgType.INVOKE);
-    conn.send(statusFrame(w.seq, UCI_ID, 0, UCI_ID));
-    await warm;
-
+    await warmUp();
     const calls = Array.from({ length: 100 }, (_, i) => client.call('uci', 'get', { i }));
     const invokes: Message[] = [];
     for (let i = 0; i < 100; i++) invokes.push(await expectMessage(MsgType.INVOKE));
