@@ -2,8 +2,9 @@
 // PING, connection loss, objects (INVOKE → DATA + STATUS, NO_REPLY), events
 // and subscriptions, checked message by message.
 
+import { existsSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BlobmsgInputTable, MAX_MESSAGE_BYTES, typed, UbusClient, UbusError, UbusProtocolError } from '../src/ubus';
+import { BlobmsgInputTable, DEFAULT_SOCKET_PATHS, MAX_MESSAGE_BYTES, typed, UbusClient, UbusError, UbusProtocolError } from '../src/ubus';
 import { BlobWriter } from '../src/ubus/blob';
 import { decodeTable, putTable } from '../src/ubus/blobmsg';
 import { Attr, encodeMessage, Message, MsgType, parseMessage } from '../src/ubus/message';
@@ -92,6 +93,11 @@ describe('connecting', () => {
     expect((err as UbusError).statusName).toBe('CONNECTION_FAILED');
     expect((err as UbusError).message).toBe(`ubus connect ${ubusd.path}.missing failed: Connection failed (10)`);
     expect(((err as Error).cause as NodeJS.ErrnoException).code).toBe('ENOENT');
+  });
+
+  it.skipIf(DEFAULT_SOCKET_PATHS.some((p) => existsSync(p)))('without a path tries both default sockets and reports the first', async () => {
+    const err = (await UbusClient.connect().catch((e: unknown) => e)) as UbusError;
+    expect(err.message).toBe('ubus connect /var/run/ubus/ubus.sock failed: Connection failed (10)');
   });
 
   it('a daemon that never says HELLO is a TIMEOUT', async () => {

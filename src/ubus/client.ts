@@ -112,8 +112,6 @@ interface LocalObject {
 const key = (seq: number, peer: number): number => seq * 0x1_0000_0000 + peer;
 
 export class UbusClient {
-  /** This client's id on the bus, from ubusd's HELLO. */
-  peerId = 0;
   /** Settles when the connection ends: with the reason, or undefined after close(). */
   readonly closed: Promise<Error | undefined>;
 
@@ -123,6 +121,7 @@ export class UbusClient {
   // Object ids by path, so repeated calls skip the LOOKUP (see call()).
   private readonly ids = new Map<string, number>();
   private seq = 0;
+  private helloPeer = 0;
   private ended: Error | undefined;
   private hello: { resolve: () => void; reject: (err: Error) => void } | undefined;
   private resolveClosed!: (reason: Error | undefined) => void;
@@ -151,7 +150,7 @@ export class UbusClient {
       } catch (err) {
         first ??= err;
         // Only a missing or dead socket justifies trying the legacy path.
-        const code = (err as Error).cause && ((err as Error).cause as NodeJS.ErrnoException).code;
+        const code = ((err as Error).cause as NodeJS.ErrnoException | undefined)?.code;
         if (code !== 'ENOENT' && code !== 'ECONNREFUSED') throw err;
       }
     }
@@ -175,6 +174,11 @@ export class UbusClient {
         reject: (err) => settle(err instanceof UbusProtocolError ? err : new UbusError(UbusStatus.CONNECTION_FAILED, op, err)),
       };
     });
+  }
+
+  /** This client's id on the bus, from ubusd's HELLO. */
+  get peerId(): number {
+    return this.helloPeer;
   }
 
   /** Closes the connection; pending requests reject with CONNECTION_FAILED. */
@@ -237,7 +241,7 @@ export class UbusClient {
       signature[name] = args;
     }
     const local: LocalObject = { path, handler: (method) => (Object.hasOwn(methods, method) ? methods[method]!.handler : undefined), active: false };
-    const reg = await this.register(local, `add_object ${path}`, (w) => {
+    const reg = await this.register(local, `add_object ${path}`, this.timeoutMs, (w) => {
       w.putString(Attr.OBJPATH, path);
       putTable(w, Attr.SIGNATURE, signature);
     });
@@ -260,7 +264,7 @@ export class UbusClient {
 
   /** Broadcasts an event, as `ubus send` does. Names starting with "ubus." are reserved by ubusd. */
   async sendEvent(id: string, data: BlobmsgInputTable = {}, options: RequestOptions = {}): Promise<void> {
-    await this.systemInvoke('send', { id, data }, `send ${id}`, options);
+    await this.systemInvoke('send', { id, data }, `send ${id}`, options.timeoutMs ?? this.timeoutMs);
   }
 
   /**
@@ -270,18 +274,23 @@ export class UbusClient {
    */
   async listen(pattern: string, onEvent: (event: string, data: BlobmsgTable) => void | Promise<void>, options: RequestOptions = {}): Promise<UbusRegistration> {
     const op = `listen ${pattern}`;
-    const reg = await this.register({ path: '', handler: () => (data, ctx) => onEvent(ctx.method, data), active: false }, op);
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    const reg = await this.register({ path: '', handler: () => (data, ctx) => onEvent(ctx.method, data), active: false }, op, timeoutMs);
     // ubusd's policy types "object" as INT32, though ids use all 32 bits.
-    await this.undoOnError(reg, this.systemInvoke('register', { object: typed('int32', reg.id), pattern }, op, options));
+    await this.undoOnError(reg, this.systemInvoke('register', { object: typed('int32', reg.id), pattern }, op, timeoutMs));
     return reg;
   }
 
-  /** Receives the notifications an object sends with notify(), as `ubus subscribe` does. */
+  /**
+   * Receives the notifications an object sends with notify(), as `ubus
+   * subscribe` does. When the target goes away ubusd drops the subscription
+   * and notifications just stop; subscribe again after it returns.
+   */
   async subscribe(path: string, onNotify: (type: string, data: BlobmsgTable) => void | Promise<void>, options: RequestOptions = {}): Promise<UbusRegistration> {
     const op = `subscribe ${path}`;
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     const target = await this.lookupId(path, op, timeoutMs);
-    const reg = await this.register({ path: '', handler: () => (data, ctx) => onNotify(ctx.method, data), active: false }, op);
+    const reg = await this.register({ path: '', handler: () => (data, ctx) => onNotify(ctx.method, data), active: false }, op, timeoutMs);
     const subscribed = this.transact(
       MsgType.SUBSCRIBE,
       0,
@@ -327,16 +336,16 @@ export class UbusClient {
     return { status, data };
   }
 
-  private async systemInvoke(method: string, args: BlobmsgInputTable, op: string, options: RequestOptions): Promise<void> {
-    const { status } = await this.invoke(EVENT_OBJECT_ID, method, args, op, options.timeoutMs ?? this.timeoutMs);
+  private async systemInvoke(method: string, args: BlobmsgInputTable, op: string, timeoutMs: number): Promise<void> {
+    const { status } = await this.invoke(EVENT_OBJECT_ID, method, args, op, timeoutMs);
     const code = status.status ?? UbusStatus.INVALID_ARGUMENT;
     if (code !== UbusStatus.OK) throw new UbusError(code, op);
   }
 
   /** ADD_OBJECT; the object is routable from the moment ubusd's DATA names its id. */
-  private async register(local: LocalObject, op: string, fill?: (w: BlobWriter) => void): Promise<UbusRegistration> {
+  private async register(local: LocalObject, op: string, timeoutMs: number, fill?: (w: BlobWriter) => void): Promise<UbusRegistration> {
     let id: number | undefined;
-    await this.transact(MsgType.ADD_OBJECT, 0, fill, op, this.timeoutMs, (msg) => {
+    await this.transact(MsgType.ADD_OBJECT, 0, fill, op, timeoutMs, (msg) => {
       if (id !== undefined || msg.objid === undefined) return;
       id = msg.objid;
       this.objects.set(id, local);
@@ -418,7 +427,7 @@ export class UbusClient {
   private onMessage(msg: Message): void {
     switch (msg.type) {
       case MsgType.HELLO:
-        this.peerId = msg.peer;
+        this.helloPeer = msg.peer;
         this.hello?.resolve();
         this.hello = undefined;
         return;
