@@ -28,6 +28,7 @@ import {
   checkMac,
   checkPort,
   checkServer,
+  checkTftpFile,
   checkUrl,
   IQN_RULE,
   isAbsoluteUrl,
@@ -80,6 +81,11 @@ function loadSettings(r: SectionReader, dhcp: UciPackage | undefined): Settings 
     installerUrl: r.checked('installer_url', checkBaseUrl),
     initiatorIqn: r.checked('initiator_iqn', checkIqnTemplate) ?? DEFAULT_INITIATOR_IQN,
     httpUrl: r.checked('http_url', checkBaseUrl),
+    bootloaders: {
+      bios: r.checked('bootloader_bios', checkTftpFile, 'undionly.kpxe'),
+      efi64: r.checked('bootloader_efi64', checkTftpFile, 'snponly.efi'),
+      arm64: r.checked('bootloader_arm64', checkTftpFile, 'arm64/snponly.efi'),
+    },
   };
 }
 

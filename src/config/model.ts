@@ -25,6 +25,8 @@ export interface Settings {
   initiatorIqn: string;
   /** When set, iPXE fetches netboot's scripts from here (ending in '/') instead of TFTP. */
   httpUrl?: string;
+  /** First-stage iPXE binaries, relative to the TFTP root, per firmware. */
+  bootloaders: { bios: string; efi64: string; arm64: string };
 }
 
 export interface Chap {

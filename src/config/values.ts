@@ -110,3 +110,11 @@ export function checkAbsolutePath(s: string): Checked<string> {
   if (!s.startsWith('/') || s.split('/').includes('..')) return no('an absolute path on the router like /srv/tftp, without ".."');
   return ok(s.length > 1 ? s.replace(/\/+$/, '') : s);
 }
+
+/** A file inside the TFTP root, as DHCP hands it out: no "..", no commas (they split dnsmasq options). */
+export function checkTftpFile(s: string): Checked<string> {
+  if (!/^[A-Za-z0-9_.+-]+(\/[A-Za-z0-9_.+-]+)*$/.test(s) || s.split('/').includes('..')) {
+    return no('a path inside the TFTP root like undionly.kpxe or arm64/snponly.efi (letters, digits, "_", ".", "+", "-" and "/")');
+  }
+  return ok(s);
+}

@@ -1,0 +1,31 @@
+// Where /etc/config/dhcp is read and changed. The plan is the same for every
+// backend; only the way changes reach uci differs (see docs/design.md).
+
+import type { UciPackage, UciSection } from '../uci';
+
+/** What one apply (or a rollback) does to dhcp: whole owned sections and single dnsmasq options. */
+export interface DhcpEdit {
+  /** Owned sections to create or replace, in order; `last` ones must end up after every other section of their type. */
+  set: UciSection[];
+  remove: string[];
+  /** Names of owned sections to move to the end of their type. */
+  last: string[];
+  /** Options on the dnsmasq section (by uci name); undefined deletes the option. */
+  dnsmasq?: { section: string; options: Record<string, string | undefined> };
+}
+
+export interface DhcpBackend {
+  /** Shown in reports, e.g. "files under /tmp/lab" or "rpcd session". */
+  readonly name: string;
+  read(): Promise<UciPackage | undefined>;
+  /** Applies and commits the edit. */
+  write(edit: DhcpEdit): Promise<void>;
+  /** Makes dnsmasq load the committed config; false when this backend cannot (an off-router root). */
+  reloadDnsmasq(): Promise<boolean>;
+  /** Whether dnsmasq is running; undefined when this backend cannot tell. */
+  dnsmasqRunning(): Promise<boolean | undefined>;
+  close(): void;
+}
+
+export const isEmptyEdit = (e: DhcpEdit) =>
+  !e.set.length && !e.remove.length && !e.last.length && !Object.keys(e.dnsmasq?.options ?? {}).length;
