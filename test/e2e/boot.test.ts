@@ -1,0 +1,335 @@
+// The boot lab: every boot path netboot renders, booted for real (iPXE, dnsmasq, tgt,
+// QEMU/TCG) inside a private network namespace. See test/e2e/README.md.
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chainloadLines, labNetworkLines } from './lab/dnsmasq';
+import { E2E_DIR, HTTP_BASE, labGate } from './lab/env';
+import { diskMarker, initramfsMarker, WINPE_FILES } from './lab/images';
+import { Lab } from './lab/lab';
+import {
+  BASE_IQN,
+  netboot,
+  netbootConfig,
+  render,
+  snapshot,
+  snapshotDiff,
+  writeNetbootConfig,
+  type LabHost,
+  type LabSite,
+} from './lab/netboot';
+import { VmError, type Firmware, type Vm } from './lab/qemu';
+import { Runner, type Phase, type Scenario, type ScenarioResult } from './lab/runner';
+
+const mac = (n: number) => `52:54:00:77:00:${n.toString(16).padStart(2, '0')}`;
+const hyphens = (m: string) => m.replaceAll(':', '-');
+
+// One MAC per scenario (and so one IP): a VM killed mid-session leaves a stale
+// iSCSI nexus in tgtd that would disturb the next login from the same address.
+const MAC = {
+  hostBoot: mac(0x11),
+  undionly: mac(0x12),
+  snponly: mac(0x13),
+  ipxeEfi: mac(0x14),
+  http: mac(0x15),
+  menuKeys: mac(0x16),
+  menuTimeout: mac(0x17),
+  linux: mac(0x18),
+  windows: mac(0x19),
+  broken: mac(0x1a),
+  baseline: mac(0x1b),
+};
+
+const HOSTS: LabHost[] = [
+  { name: 'pc1', mac: MAC.hostBoot, action: 'boot', target: 'disk1' },
+  { name: 'pc2', mac: MAC.undionly, action: 'boot', target: 'disk2', undionly: true },
+  { name: 'pc3', mac: MAC.snponly, action: 'boot', target: 'disk1' },
+  { name: 'pc4', mac: MAC.ipxeEfi, action: 'boot', target: 'disk2' },
+  { name: 'pc5', mac: MAC.http, action: 'boot', target: 'disk2' },
+  { name: 'pc7', mac: MAC.linux, action: 'install', target: 'disk2', installer: 'linux' },
+  { name: 'pc8', mac: MAC.windows, action: 'install', target: 'disk1', installer: 'win' },
+  { name: 'pc9', mac: MAC.broken, action: 'boot', target: 'disk2' },
+];
+
+const site = (httpUrl?: string): LabSite => ({
+  menuTimeout: 3,
+  menuDefault: 'disk1',
+  installerUrl: `${HTTP_BASE}/install/`,
+  httpUrl,
+  targets: [
+    { name: 'disk1', title: 'Disk one' },
+    { name: 'disk2', title: 'Disk two' },
+  ],
+  hosts: HOSTS,
+});
+
+const TIMEOUT = { bios: 60_000, uefi: 100_000 };
+/** netboot's error path, the firmware giving up, or no iBFT: the scenario already failed. */
+const NB_FAILED = /netboot: [^\r\n]*did not work[^\r\n]*|No bootable device|E2E-IBFT-MISSING/;
+
+const gate = labGate();
+const lab = gate.run ? new Lab() : undefined;
+
+/** Boots until `marker` shows on serial; any other disk's marker or netboot's error fails fast. */
+async function bootTo(vm: Vm, marker: string): Promise<number> {
+  const other = /E2E-MARKER [^\r\n]*/g;
+  return vm.waitUntil(marker, () => {
+    const serial = vm.serial();
+    if (serial.includes(marker)) return vm.seconds();
+    for (const m of serial.matchAll(other)) {
+      if (!marker.startsWith(m[0].trim())) throw new VmError(vm, `wrong marker "${m[0].trim()}", wanted "${marker}"`);
+    }
+    return undefined;
+  }, NB_FAILED);
+}
+
+function vmScenario(
+  id: string,
+  title: string,
+  firmware: Firmware,
+  vmMac: string,
+  body: (vm: Vm) => Promise<ScenarioResult>,
+): Scenario {
+  return {
+    id,
+    title,
+    firmware,
+    run: () => lab!.withVm({ name: id, firmware, mac: vmMac, timeoutMs: TIMEOUT[firmware] }, body),
+  };
+}
+
+/** A VM that must boot `target` with no keypress. */
+const bootsTarget = (id: string, title: string, fw: Firmware, vmMac: string, target: string, check?: (vm: Vm) => string | undefined) =>
+  vmScenario(id, title, fw, vmMac, async (vm) => {
+    const seconds = await bootTo(vm, diskMarker(target, fw));
+    return { seconds, detail: check?.(vm) };
+  });
+
+const tftpSentTo = (vmMac: string) => {
+  const d = lab!.dnsmasq!;
+  const ip = d.addressOf(vmMac);
+  return d.tftpSent().filter((s) => s.to === ip).map((s) => s.file.split('/').pop());
+};
+
+/** HTTP requests made since the VM started (other VMs run alongside: filter by path). */
+const httpPaths = (vm: Vm, prefix: string) =>
+  lab!.http!.requests().filter((r) => r.t >= vm.startedAt && r.path.startsWith(prefix)).map((r) => r.path);
+
+async function renderSite(s: LabSite): Promise<void> {
+  writeNetbootConfig(lab!.labRoot, netbootConfig(s));
+  await render(lab!.labRoot);
+}
+
+// ---------------------------------------------------------------- phase A: TFTP menus
+const phaseTftp: Phase = {
+  name: 'tftp',
+  async setup() {
+    await renderSite(site());
+    await lab!.useDnsmasq('dnsmasq-tftp', [
+      ...labNetworkLines(lab!.workDir, lab!.tftpRoot),
+      ...chainloadLines({
+        ipxeBoot: 'netboot/menu.ipxe',
+        bios: 'undionly.kpxe',
+        efi: 'snponly.efi',
+        efiByTag: { ipxeefi: 'ipxe.efi' },
+        hostTags: [{ mac: MAC.ipxeEfi, tag: 'ipxeefi' }],
+      }),
+    ]);
+  },
+  // Longest first: the two slots stay busy.
+  scenarios: [
+    bootsTarget('s4-ipxeefi', 'UEFI: OVMF PXE -> ipxe.efi -> host script -> sanboot', 'uefi', MAC.ipxeEfi, 'disk2', (vm) => {
+      expect(tftpSentTo(vm.spec.mac)).toContain('ipxe.efi');
+      return 'ipxe.efi';
+    }),
+    bootsTarget('s3-snponly', 'UEFI: OVMF PXE (no NIC ROM) -> snponly.efi -> host script -> sanboot', 'uefi', MAC.snponly, 'disk1', (vm) => {
+      expect(tftpSentTo(vm.spec.mac)).toContain('snponly.efi');
+      return 'snponly.efi';
+    }),
+    vmScenario('s7-linux', 'install: sanhook + kernel/initrd over HTTP, iBFT in Linux', 'bios', MAC.linux, async (vm) => {
+      const seconds = await bootTo(vm, initramfsMarker('linux'));
+      const serial = vm.serial();
+      const cmdline = /E2E-CMDLINE: ([^\r\n]*)/.exec(serial)?.[1] ?? '';
+      expect(cmdline).toContain('netboot.marker=install-linux');
+      expect(cmdline).toContain('console=ttyS0');
+      const ibft = [...serial.matchAll(/E2E-IBFT: ([^\r\n]*)/g)].map((m) => m[1]!.trim());
+      expect(ibft).toContain(`iqn.2010-04.org.ipxe:${hyphens(MAC.linux)}`);
+      expect(ibft).toContain(`${BASE_IQN}:disk2`);
+      expect(httpPaths(vm, '/install/')).toEqual(['/install/linux/vmlinuz', '/install/linux/initrd.gz']);
+      return { seconds, detail: `iBFT via ${/E2E-IBFT-BEGIN \((\w+)\)/.exec(serial)?.[1]}` };
+    }),
+    bootsTarget('s2-undionly', 'BIOS: NIC ROM iPXE -> undionly.kpxe hop -> sanboot', 'bios', MAC.undionly, 'disk2', (vm) => {
+      // undionly.kpxe announces itself when it takes over the ROM's PXE stack.
+      expect(vm.serial()).toMatch(/PXE->EB/);
+      expect(tftpSentTo(vm.spec.mac)).toContain('undionly.kpxe');
+      return 'undionly.kpxe';
+    }),
+    vmScenario('s6-keys', 'menu: unknown MAC, sendkey down+enter picks the 2nd target', 'bios', MAC.menuKeys, async (vm) => {
+      // Both titles drawn = the menu is up; keys sent now wait in the BIOS key buffer.
+      await vm.waitUntil('the target menu', () => (/Disk one[\s\S]*Disk two/.test(vm.serial()) ? true : undefined), NB_FAILED);
+      await vm.sendKeys('down', 'ret');
+      return { seconds: await bootTo(vm, diskMarker('disk2', 'bios')) };
+    }),
+    vmScenario('s8-windows', 'install: Windows entry fetches wimboot, then the WinPE files in order', 'bios', MAC.windows, async (vm) => {
+      const want = ['/install/wimboot', ...WINPE_FILES.map((f) => `/install/winpe/${f}`)];
+      const seconds = await vm.waitUntil(
+        'the WinPE files over HTTP',
+        () => (want.every((p) => httpPaths(vm, '/install/').includes(p)) ? vm.seconds() : undefined),
+        NB_FAILED,
+      );
+      expect(httpPaths(vm, '/install/')).toEqual(want);
+      return { seconds, detail: 'bootmgr included (BIOS)' };
+    }),
+    bootsTarget('s1-host', 'BIOS: host action boot, no keypress', 'bios', MAC.hostBoot, 'disk1'),
+  ],
+};
+
+// ---------------------------- the comparison with the seed: each VM alone on the lab
+// Same TFTP menus as phase A (nothing re-rendered); alone, like the baseline below, so
+// the ratio compares the menus and not how busy the two cores were.
+const phaseSolo: Phase = {
+  name: 'tftp-solo',
+  async setup() {},
+  scenarios: [
+    vmScenario('s6-timeout', 'menu: unknown MAC, the countdowns take menu_default (disk1) then boot', 'bios', MAC.menuTimeout, async (vm) => ({
+      seconds: await bootTo(vm, diskMarker('disk1', 'bios')),
+    })),
+  ],
+};
+
+// ------------------------------------------- broken config: nothing written, still boots
+const BROKEN: Record<string, { config: string; error: RegExp }> = {
+  // validation: a title iPXE cannot carry, and a default naming no target
+  invalid: {
+    config: netbootConfig({ ...site(), menuDefault: 'nosuch', targets: [{ name: 'disk1', title: 'Disk ${evil}' }, { name: 'disk2', title: 'Disk two' }] }),
+    error: /netboot\.disk1\.title[\s\S]*netboot\.main\.menu_default|netboot\.main\.menu_default[\s\S]*netboot\.disk1\.title/,
+  },
+  // syntax: an unterminated quote
+  unparsable: { config: `${netbootConfig(site())}\nconfig target 'disk3'\n\toption title 'never closed\n`, error: /line \d+/ },
+};
+
+/** Each broken config: render exits 1, names the option, and changes no file under LAB. */
+async function refuseBrokenConfigs(): Promise<string> {
+  for (const [kind, { config, error }] of Object.entries(BROKEN)) {
+    const before = snapshot(lab!.labRoot, ['etc/config/netboot']);
+    writeNetbootConfig(lab!.labRoot, config);
+    const r = await netboot(lab!.labRoot, 'render');
+    expect(r.code, `${kind} config: render must refuse it\n${r.stdout}${r.stderr}`).toBe(1);
+    expect(r.stderr, `${kind} config: the error says where`).toMatch(error);
+    expect(snapshotDiff(before, snapshot(lab!.labRoot, ['etc/config/netboot'])), `${kind} config: files changed`).toEqual([]);
+  }
+  return `${Object.keys(BROKEN).join(' + ')} refused`;
+}
+
+const phaseBroken: Phase = {
+  name: 'broken',
+  async setup() {},
+  scenarios: [
+    {
+      id: 's9-broken',
+      title: 'broken config: render exits 1, writes nothing; VM boots the previous menus',
+      firmware: 'bios',
+      async run() {
+        const detail = await refuseBrokenConfigs();
+        return lab!.withVm({ name: 's9-broken', firmware: 'bios', mac: MAC.broken, timeoutMs: TIMEOUT.bios }, async (vm) => ({
+          seconds: await bootTo(vm, diskMarker('disk2', 'bios')),
+          detail,
+        }));
+      },
+    },
+  ],
+};
+
+// ---------------------------------------------------------------- phase B: HTTP menus
+const phaseHttp: Phase = {
+  name: 'http',
+  async setup() {
+    await renderSite(site(`${HTTP_BASE}/netboot/`));
+    await lab!.useDnsmasq('dnsmasq-http', [
+      ...labNetworkLines(lab!.workDir, lab!.tftpRoot),
+      ...chainloadLines({ ipxeBoot: `${HTTP_BASE}/netboot/menu.ipxe`, bios: 'undionly.kpxe', efi: 'snponly.efi' }),
+    ]);
+  },
+  scenarios: [
+    bootsTarget('s5-http', 'BIOS: menus over HTTP (http_url), host action boot', 'bios', MAC.http, 'disk2', (vm) => {
+      const paths = httpPaths(vm, '/netboot/');
+      expect(paths).toEqual(expect.arrayContaining(['/netboot/menu.ipxe', '/netboot/boot.ipxe.cfg', `/netboot/hosts/${hyphens(MAC.http)}.ipxe`]));
+      expect(tftpSentTo(vm.spec.mac)).toEqual([]);
+      return `${paths.length} scripts over HTTP, none over TFTP`;
+    }),
+  ],
+};
+
+// ---------------------------------------------- baseline: the seed's hand-written menu
+const SEED = join(E2E_DIR, 'fixtures/seed');
+const phaseBaseline: Phase = {
+  name: 'baseline',
+  async setup() {
+    const dir = join(lab!.tftpRoot, 'baseline');
+    mkdirSync(dir, { recursive: true });
+    for (const f of ['boot.ipxe', 'boot.ipxe.cfg', 'menu.ipxe']) copyFileSync(join(SEED, f), join(dir, f));
+    await lab!.useDnsmasq('dnsmasq-baseline', [
+      ...labNetworkLines(lab!.workDir, lab!.tftpRoot),
+      ...chainloadLines({ ipxeBoot: 'baseline/boot.ipxe', bios: 'undionly.kpxe', efi: 'snponly.efi' }),
+    ]);
+  },
+  scenarios: [
+    vmScenario('baseline', "seed's menu over TFTP, countdowns take ubuntu1 (disk1) then boot", 'bios', MAC.baseline, async (vm) => ({
+      seconds: await bootTo(vm, diskMarker('disk1', 'bios')),
+    })),
+  ],
+};
+
+const runner = new Runner([phaseTftp, phaseSolo, phaseBroken, phaseHttp, phaseBaseline]);
+
+describe.skipIf(!lab)('boot lab', () => {
+  beforeAll(() => {
+    // The seed's target (ipxe.ubuntu1) serves disk1's image: the same marker as netboot's disk1.
+    runner.start(
+      lab!.start(['disk1', 'disk2'], {
+        [`${BASE_IQN}:disk1`]: 'disk1',
+        [`${BASE_IQN}:disk2`]: 'disk2',
+        [`${BASE_IQN}:ipxe.ubuntu1`]: 'disk1',
+      }),
+    );
+  });
+
+  afterAll(async () => {
+    await runner.done;
+    const failed = (await Promise.all(runner.outcomes.values())).some((o) => !o.ok);
+    const problems = await lab!.teardown(failed || process.env.NETBOOT_E2E_KEEP === '1');
+    const total = (Date.now() - runner.startedAt) / 1000;
+    console.log(`\nboot lab (TCG, 2 VMs at a time), seconds from VM start to marker:\n${runner.table()}\n` +
+      `total lab time ${total.toFixed(1)} s${failed ? `; artifacts kept in ${lab!.workDir}` : ''}`);
+    expect(problems, 'teardown').toEqual([]);
+  });
+
+  const tests: [string, string][] = [
+    ['s1-host', '1. BIOS: host with action boot boots its target with no keypress'],
+    ['s2-undionly', '2. BIOS through the undionly.kpxe hop'],
+    ['s3-snponly', '3. UEFI (no NIC ROM) -> snponly.efi -> host script -> sanboot'],
+    ['s4-ipxeefi', '4. UEFI with ipxe.efi'],
+    ['s5-http', '5. menus over HTTP (http_url)'],
+    ['s6-keys', '6a. unknown MAC: sendkey picks the second target'],
+    ['s6-timeout', '6b. unknown MAC: the timeout picks menu_default'],
+    ['s7-linux', '7. install: sanhook + kernel/initrd, cmdline and iBFT seen by Linux'],
+    ['s8-windows', '8. Windows entry: wimboot then the WinPE files, in order'],
+    ['s9-broken', '9. broken config: refused, nothing written, previous menus still boot'],
+    ['baseline', "baseline: the seed's hand-written menu"],
+  ];
+  for (const [id, name] of tests) it(name, async () => void (await runner.expectOk(id)));
+
+  it('netboot is no slower than the seed menu (ratio printed)', async () => {
+    const nb = await runner.expectOk('s6-timeout');
+    const seed = await runner.expectOk('baseline');
+    const ratio = nb.seconds / seed.seconds;
+    console.log(`netboot menu-timeout boot ${nb.seconds.toFixed(1)} s / seed baseline ${seed.seconds.toFixed(1)} s = ratio ${ratio.toFixed(2)}`);
+    expect(ratio).toBeLessThan(1.5);
+  });
+});
+
+describe.runIf(!gate.run)('boot lab', () => {
+  if (gate.run) return;
+  if ('fail' in gate) it('has its prerequisites (CI=true)', () => expect.fail(gate.fail));
+  else it.skip(`skipped: ${gate.skip}`, () => {});
+});

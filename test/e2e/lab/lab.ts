@@ -1,0 +1,140 @@
+// The whole lab: a work dir, the namespace, tgtd with one hybrid disk per target, the
+// HTTP server, dnsmasq (restarted per phase), and VMs, at most two at a time (CI has two
+// cores). teardown() undoes everything that start() got to, even after a failure.
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Dnsmasq } from './dnsmasq';
+import { findKernel } from './env';
+import { HttpServer } from './http';
+import { buildHybridDisk, buildInitramfs, buildInstallTree } from './images';
+import { installBootloaders, TFTP_ROOT } from './netboot';
+import { Netns } from './netns';
+import { Vm, type VmSpec } from './qemu';
+import { Tgt } from './tgt';
+
+/** FIFO semaphore: waiters run in the order they asked. */
+class Slots {
+  private queue: (() => void)[] = [];
+  constructor(private free: number) {}
+  async take(): Promise<void> {
+    if (this.free > 0) {
+      this.free--;
+      return;
+    }
+    await new Promise<void>((r) => this.queue.push(r));
+  }
+  give(): void {
+    const next = this.queue.shift();
+    if (next) next();
+    else this.free++;
+  }
+}
+
+export interface LabDisk {
+  /** Target IQN served by tgt. */
+  iqn: string;
+  /** Which disk image (and so which marker) it serves. */
+  image: string;
+}
+
+export class Lab {
+  readonly workDir: string;
+  readonly labRoot: string;
+  readonly tftpRoot: string;
+  readonly installDir: string;
+  readonly buildDir: string;
+  ns?: Netns;
+  tgt?: Tgt;
+  http?: HttpServer;
+  dnsmasq?: Dnsmasq;
+  private vms = new Set<Vm>();
+  private slots = new Slots(2);
+  private tapCount = 0;
+
+  constructor() {
+    this.workDir = mkdtempSync(join(tmpdir(), 'netboot-e2e-'));
+    chmodSync(this.workDir, 0o755); // dnsmasq runs as nobody and must reach the TFTP root
+    this.labRoot = join(this.workDir, 'lab');
+    this.tftpRoot = join(this.labRoot, TFTP_ROOT);
+    this.installDir = join(this.workDir, 'install');
+    this.buildDir = join(this.workDir, 'build');
+    for (const d of [this.tftpRoot, this.installDir, this.buildDir]) mkdirSync(d, { recursive: true, mode: 0o755 });
+  }
+
+  /**
+   * Builds one disk per name in `images`, then serves each target IQN from the image
+   * named by `disks[iqn]` (several IQNs may share an image: each gets its own copy).
+   */
+  async start(images: string[], disks: Record<string, string>): Promise<void> {
+    const kernel = findKernel();
+    if (!kernel) throw new Error('no kernel');
+    const built = new Map<string, string>();
+    await Promise.all(images.map(async (name) => built.set(name, await buildHybridDisk(this.buildDir, name))));
+    const initrd = await buildInitramfs(this.buildDir, 'linux');
+    buildInstallTree(this.installDir, kernel, initrd);
+    installBootloaders(this.labRoot);
+
+    this.ns = await Netns.create(`nbe2e-${process.pid}`);
+    this.tgt = await Tgt.start(this.ns, this.workDir);
+    let copies = 0;
+    for (const [iqn, image] of Object.entries(disks)) {
+      const src = built.get(image);
+      if (!src) throw new Error(`no image ${image}`);
+      const backing = join(this.buildDir, `lun-${copies++}-${image}.img`);
+      copyFileSync(src, backing);
+      await this.tgt.addTarget(iqn, backing);
+    }
+    this.http = await HttpServer.start(this.ns, this.workDir, {
+      '/netboot/': join(this.tftpRoot, 'netboot'),
+      '/install/': this.installDir,
+    });
+  }
+
+  /** (Re)starts dnsmasq with the given config lines. */
+  async useDnsmasq(name: string, lines: string[]): Promise<Dnsmasq> {
+    if (!this.ns) throw new Error('lab not started');
+    await this.dnsmasq?.stop();
+    this.dnsmasq = undefined;
+    this.dnsmasq = await Dnsmasq.start(this.ns, this.workDir, name, lines);
+    return this.dnsmasq;
+  }
+
+  /** Runs fn with a started VM (waiting for one of the two slots); the VM is always stopped. */
+  async withVm<T>(spec: VmSpec, fn: (vm: Vm) => Promise<T>): Promise<T> {
+    const ns = this.ns;
+    if (!ns) throw new Error('lab not started');
+    await this.slots.take();
+    let vm: Vm | undefined;
+    try {
+      vm = await Vm.start(ns, this.workDir, spec, `nbtap${this.tapCount++}`);
+      this.vms.add(vm);
+      return await fn(vm);
+    } finally {
+      if (vm) {
+        await vm.stop(ns);
+        this.vms.delete(vm);
+      }
+      this.slots.give();
+    }
+  }
+
+  /** Stops everything by pid, checks the namespace is empty, deletes it. Returns problems. */
+  async teardown(keepWorkDir: boolean): Promise<string[]> {
+    const problems: string[] = [];
+    const step = async (what: string, f: () => Promise<unknown>) => {
+      try {
+        await f();
+      } catch (e) {
+        problems.push(`${what}: ${(e as Error).message}`);
+      }
+    };
+    for (const vm of [...this.vms]) if (this.ns) await step('qemu', () => vm.stop(this.ns!));
+    await step('tgtd', async () => this.tgt?.stop());
+    await step('dnsmasq', async () => this.dnsmasq?.stop());
+    await step('http', async () => this.http?.stop());
+    if (this.ns) problems.push(...(await this.ns.destroy()));
+    if (!keepWorkDir && !problems.length) rmSync(this.workDir, { recursive: true, force: true });
+    return problems;
+  }
+}
