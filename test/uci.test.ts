@@ -460,3 +460,20 @@ describe.skipIf(!prefix)('real uci (skipped: set OWRT_PREFIX to a build of openw
     expect(parsed).toBeGreaterThan(50);
   });
 });
+
+describe('editUci options: single option lines in a section that otherwise stays as it is', () => {
+  const text = "# top\nconfig dnsmasq\n\toption domainneeded '1'\n\t# keep me\n\toption tftp_root '/old'\n\nconfig dhcp 'lan'\n\toption interface 'lan'\n";
+  const anon = parseUci(text, 'dhcp').sections[0].name;
+
+  it('replaces, appends and deletes only those lines, comments kept', () => {
+    const out = editUci(text, 'dhcp', { options: { [anon]: { tftp_root: '/srv/tftp', enable_tftp: '1' } } });
+    expect(out).toBe("# top\nconfig dnsmasq\n\toption domainneeded '1'\n\t# keep me\n\toption tftp_root '/srv/tftp'\n\toption enable_tftp '1'\n\nconfig dhcp 'lan'\n\toption interface 'lan'\n");
+    const back = editUci(out, 'dhcp', { options: { [anon]: { tftp_root: '/old', enable_tftp: undefined } } });
+    expect(back).toBe(text);
+  });
+
+  it('refuses an unknown section and a section edited twice', () => {
+    expect(() => editUci(text, 'dhcp', { options: { nope: { a: 'b' } } })).toThrow(RangeError);
+    expect(() => editUci(text, 'dhcp', { remove: ['lan'], options: { lan: { a: 'b' } } })).toThrow(RangeError);
+  });
+});

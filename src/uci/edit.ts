@@ -1,12 +1,18 @@
 import { parseUci } from './parse';
 import type { UciSection, UciValue } from './types';
-import { serializeSection } from './write';
+import { quoteUci, serializeSection } from './write';
 
 export interface UciEdits {
   /** Named sections to write: replaced where they are, or appended if new. */
   set?: UciSection[];
   /** Names of sections to delete; names not in the file are ignored. */
   remove?: string[];
+  /**
+   * Single options to set (a string) or delete (undefined) in sections that
+   * otherwise stay as they are, by section name (a generated cfgXXYYYY name
+   * for an anonymous section). Only the lines of those options change.
+   */
+  options?: Record<string, Record<string, string | undefined>>;
 }
 
 /** Whitespace-only lines; each is a whole logical line to uci, so removing them cannot join others. */
@@ -79,6 +85,19 @@ export function editUci(text: string, packageName: string, edits: UciEdits): str
     cuts.push({ start, end: end + BLANK_LINES.exec(text.slice(end))![0].length, text: '' });
   }
 
+  for (const [name, values] of Object.entries(edits.options ?? {})) {
+    const old = byName.get(name);
+    if (!old) throw new RangeError(`${packageName}.${name} does not exist`);
+    if (replacements.has(old)) throw new RangeError(`${packageName}.${name} is edited twice`);
+    const changed: UciSection = { ...old, options: new Map(old.options) };
+    for (const [k, v] of Object.entries(values)) {
+      if (v === undefined || v === '') changed.options.delete(k);
+      else changed.options.set(k, v);
+    }
+    replacements.set(old, parseUci(serializeSection(changed), packageName).sections[0]!);
+    cuts.push(...optionCuts(text, spanOf(old), values));
+  }
+
   let out = text;
   for (const cut of cuts.sort((a, b) => b.start - a.start)) out = out.slice(0, cut.start) + cut.text + out.slice(cut.end);
   if (tail) {
@@ -97,4 +116,28 @@ export function editUci(text: string, packageName: string, edits: UciEdits): str
   if (after.length !== expected.length || !after.every((s, i) => sameSection(s, expected[i]!)))
     throw new Error(`${packageName}: editing would change sections it was not asked to change`);
   return out;
+}
+
+/**
+ * Line edits inside one section: an option written on one line of its own is
+ * replaced or deleted there; a new one goes after the section's last line.
+ * The caller re-reads the result, so an option written in an odd way (split
+ * over lines, given twice) makes the edit fail rather than go wrong.
+ */
+function optionCuts(text: string, span: { start: number; end: number }, values: Record<string, string | undefined>) {
+  const cuts: { start: number; end: number; text: string }[] = [];
+  const body = text.slice(span.start, span.end);
+  const indent = /\n([ \t]+)(?:option|list)\s/.exec(body)?.[1] ?? '\t';
+  let appended = '';
+  for (const [option, value] of Object.entries(values)) {
+    const line = new RegExp(`^[ \\t]*option[ \\t]+${option}(?:[ \\t][^\\n]*)?(?:\\n|$)`, 'gm');
+    const found = [...body.matchAll(line)];
+    const written = value === undefined || value === '' ? '' : `${indent}option ${option} ${quoteUci(value)}\n`;
+    if (found.length === 1) {
+      const at = span.start + found[0]!.index!;
+      cuts.push({ start: at, end: at + found[0]![0].length, text: written });
+    } else appended += written;
+  }
+  if (appended) cuts.push({ start: span.end, end: span.end, text: text[span.end - 1] === '\n' || span.end === 0 ? appended : `\n${appended}` });
+  return cuts;
 }
