@@ -11,7 +11,6 @@ import {
   BASE_IQN,
   netboot,
   netbootConfig,
-  render,
   snapshot,
   snapshotDiff,
   writeNetbootConfig,
@@ -51,16 +50,17 @@ const HOSTS: LabHost[] = [
   { name: 'pc9', mac: MAC.broken, action: 'boot', target: 'disk2' },
 ];
 
-const site = (httpUrl?: string): LabSite => ({
+const site = (over: Partial<LabSite> = {}): LabSite => ({
+  efiLoader: 'snponly.efi',
   menuTimeout: 3,
   menuDefault: 'disk1',
   installerUrl: `${HTTP_BASE}/install/`,
-  httpUrl,
   targets: [
     { name: 'disk1', title: 'Disk one' },
     { name: 'disk2', title: 'Disk two' },
   ],
   hosts: HOSTS,
+  ...over,
 });
 
 const TIMEOUT = { bios: 60_000, uefi: 100_000 };
@@ -105,45 +105,28 @@ const bootsTarget = (id: string, title: string, fw: Firmware, vmMac: string, tar
     return { seconds, detail: check?.(vm) };
   });
 
-const tftpSentTo = (vmMac: string) => {
-  const d = lab!.dnsmasq!;
-  const ip = d.addressOf(vmMac);
-  return d.tftpSent().filter((s) => s.to === ip).map((s) => s.file.split('/').pop());
+/** The VM's IPv4 address: dnsmasq gives each MAC its own, and logs, TFTP and HTTP go by it. */
+const addressOf = (vm: Vm) => lab!.dnsmasq!.addressOf(vm.spec.mac) ?? 'no lease';
+
+const tftpSentTo = (vm: Vm) => {
+  const ip = addressOf(vm);
+  return lab!.dnsmasq!.tftpSent().filter((s) => s.to === ip).map((s) => s.file.split('/').pop());
 };
 
-/** HTTP requests made since the VM started (other VMs run alongside: filter by path). */
-const httpPaths = (vm: Vm, prefix: string) =>
-  lab!.http!.requests().filter((r) => r.t >= vm.startedAt && r.path.startsWith(prefix)).map((r) => r.path);
-
-async function renderSite(s: LabSite): Promise<void> {
-  writeNetbootConfig(lab!.labRoot, netbootConfig(s));
-  await render(lab!.labRoot);
-}
+/** Paths this VM requested over HTTP, in order (other VMs run alongside). */
+const httpPaths = (vm: Vm, prefix: string) => {
+  const ip = addressOf(vm);
+  return lab!.http!.requests().filter((r) => r.client === ip && r.path.startsWith(prefix)).map((r) => r.path);
+};
 
 // ---------------------------------------------------------------- phase A: TFTP menus
 const phaseTftp: Phase = {
   name: 'tftp',
-  async setup() {
-    await renderSite(site());
-    await lab!.useDnsmasq('dnsmasq-tftp', [
-      ...labNetworkLines(lab!.workDir, lab!.tftpRoot),
-      ...chainloadLines({
-        ipxeBoot: 'netboot/menu.ipxe',
-        bios: 'undionly.kpxe',
-        efi: 'snponly.efi',
-        efiByTag: { ipxeefi: 'ipxe.efi' },
-        hostTags: [{ mac: MAC.ipxeEfi, tag: 'ipxeefi' }],
-      }),
-    ]);
-  },
+  setup: () => lab!.publish(site(), 'dnsmasq-tftp'),
   // Longest first: the two slots stay busy.
   scenarios: [
-    bootsTarget('s4-ipxeefi', 'UEFI: OVMF PXE -> ipxe.efi -> host script -> sanboot', 'uefi', MAC.ipxeEfi, 'disk2', (vm) => {
-      expect(tftpSentTo(vm.spec.mac)).toContain('ipxe.efi');
-      return 'ipxe.efi';
-    }),
     bootsTarget('s3-snponly', 'UEFI: OVMF PXE (no NIC ROM) -> snponly.efi -> host script -> sanboot', 'uefi', MAC.snponly, 'disk1', (vm) => {
-      expect(tftpSentTo(vm.spec.mac)).toContain('snponly.efi');
+      expect(tftpSentTo(vm)).toContain('snponly.efi');
       return 'snponly.efi';
     }),
     vmScenario('s7-linux', 'install: sanhook + kernel/initrd over HTTP, iBFT in Linux', 'bios', MAC.linux, async (vm) => {
@@ -161,7 +144,7 @@ const phaseTftp: Phase = {
     bootsTarget('s2-undionly', 'BIOS: NIC ROM iPXE -> undionly.kpxe hop -> sanboot', 'bios', MAC.undionly, 'disk2', (vm) => {
       // undionly.kpxe announces itself when it takes over the ROM's PXE stack.
       expect(vm.serial()).toMatch(/PXE->EB/);
-      expect(tftpSentTo(vm.spec.mac)).toContain('undionly.kpxe');
+      expect(tftpSentTo(vm)).toContain('undionly.kpxe');
       return 'undionly.kpxe';
     }),
     vmScenario('s6-keys', 'menu: unknown MAC, sendkey down+enter picks the 2nd target', 'bios', MAC.menuKeys, async (vm) => {
@@ -213,12 +196,12 @@ async function refuseBrokenConfigs(): Promise<string> {
   for (const [kind, { config, error }] of Object.entries(BROKEN)) {
     const before = snapshot(lab!.labRoot, ['etc/config/netboot']);
     writeNetbootConfig(lab!.labRoot, config);
-    const r = await netboot(lab!.labRoot, 'render');
-    expect(r.code, `${kind} config: render must refuse it\n${r.stdout}${r.stderr}`).toBe(1);
+    const r = await netboot(lab!.labRoot, lab!.mode);
+    expect(r.code, `${kind} config: ${lab!.mode} must refuse it\n${r.stdout}${r.stderr}`).toBe(1);
     expect(r.stderr, `${kind} config: the error says where`).toMatch(error);
     expect(snapshotDiff(before, snapshot(lab!.labRoot, ['etc/config/netboot'])), `${kind} config: files changed`).toEqual([]);
   }
-  return `${Object.keys(BROKEN).join(' + ')} refused`;
+  return `${lab!.mode} refused ${Object.keys(BROKEN).join(' + ')}`;
 }
 
 const phaseBroken: Phase = {
@@ -243,18 +226,18 @@ const phaseBroken: Phase = {
 // ---------------------------------------------------------------- phase B: HTTP menus
 const phaseHttp: Phase = {
   name: 'http',
-  async setup() {
-    await renderSite(site(`${HTTP_BASE}/netboot/`));
-    await lab!.useDnsmasq('dnsmasq-http', [
-      ...labNetworkLines(lab!.workDir, lab!.tftpRoot),
-      ...chainloadLines({ ipxeBoot: `${HTTP_BASE}/netboot/menu.ipxe`, bios: 'undionly.kpxe', efi: 'snponly.efi' }),
-    ]);
-  },
+  // UEFI clients get ipxe.efi here (snponly.efi in phase A).
+  setup: () => lab!.publish(site({ httpUrl: `${HTTP_BASE}/netboot/`, efiLoader: 'ipxe.efi' }), 'dnsmasq-http'),
   scenarios: [
+    bootsTarget('s4-ipxeefi', 'UEFI: OVMF PXE -> ipxe.efi -> menus over HTTP -> host script -> sanboot', 'uefi', MAC.ipxeEfi, 'disk2', (vm) => {
+      expect(tftpSentTo(vm)).toContain('ipxe.efi');
+      expect(httpPaths(vm, '/netboot/')).toContain(`/netboot/hosts/${hyphens(MAC.ipxeEfi)}.ipxe`);
+      return 'ipxe.efi, menus over HTTP';
+    }),
     bootsTarget('s5-http', 'BIOS: menus over HTTP (http_url), host action boot', 'bios', MAC.http, 'disk2', (vm) => {
       const paths = httpPaths(vm, '/netboot/');
       expect(paths).toEqual(expect.arrayContaining(['/netboot/menu.ipxe', '/netboot/boot.ipxe.cfg', `/netboot/hosts/${hyphens(MAC.http)}.ipxe`]));
-      expect(tftpSentTo(vm.spec.mac)).toEqual([]);
+      expect(tftpSentTo(vm)).toEqual([]);
       return `${paths.length} scripts over HTTP, none over TFTP`;
     }),
   ],
@@ -268,9 +251,10 @@ const phaseBaseline: Phase = {
     const dir = join(lab!.tftpRoot, 'baseline');
     mkdirSync(dir, { recursive: true });
     for (const f of ['boot.ipxe', 'boot.ipxe.cfg', 'menu.ipxe']) copyFileSync(join(SEED, f), join(dir, f));
+    // Hand-written DHCP side too: the baseline is the reference, not netboot's output.
     await lab!.useDnsmasq('dnsmasq-baseline', [
-      ...labNetworkLines(lab!.workDir, lab!.tftpRoot),
-      ...chainloadLines({ ipxeBoot: 'baseline/boot.ipxe', bios: 'undionly.kpxe', efi: 'snponly.efi' }),
+      ...labNetworkLines(lab!.workDir),
+      ...chainloadLines({ tftpRoot: lab!.tftpRoot, ipxeBoot: 'baseline/boot.ipxe', bios: 'undionly.kpxe', efi: 'snponly.efi' }),
     ]);
   },
   scenarios: [
@@ -308,7 +292,7 @@ describe.skipIf(!lab)('boot lab', () => {
     ['s1-host', '1. BIOS: host with action boot boots its target with no keypress'],
     ['s2-undionly', '2. BIOS through the undionly.kpxe hop'],
     ['s3-snponly', '3. UEFI (no NIC ROM) -> snponly.efi -> host script -> sanboot'],
-    ['s4-ipxeefi', '4. UEFI with ipxe.efi'],
+    ['s4-ipxeefi', '4. UEFI with ipxe.efi (menus over HTTP)'],
     ['s5-http', '5. menus over HTTP (http_url)'],
     ['s6-keys', '6a. unknown MAC: sendkey picks the second target'],
     ['s6-timeout', '6b. unknown MAC: the timeout picks menu_default'],

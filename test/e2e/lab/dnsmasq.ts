@@ -1,14 +1,15 @@
 // dnsmasq for DHCP(+RA) and TFTP inside the namespace. The config is split in two:
-// the lab's network (labNetworkLines) and how clients are sent to iPXE and its menu
-// (chainloadLines: the boot-lab recipe). Once `netboot apply` writes /etc/config/dhcp,
-// chainloadLines gives way to a translation of those sections, as OpenWrt's dnsmasq.init does.
+// the lab's network (labNetworkLines) and how clients reach iPXE and its menu: either
+// chainloadLines (the boot-lab recipe, for `render`) or, once netboot has `apply`, the
+// translation of the /etc/config/dhcp sections it wrote (uci-dhcp.ts).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NET } from './env';
 import type { Netns } from './netns';
 import { Daemon } from './proc';
 
-export function labNetworkLines(workDir: string, tftpRoot: string): string[] {
+/** The lab's network: what a router's `config dhcp 'lan'` and defaults would give. */
+export function labNetworkLines(workDir: string): string[] {
   return [
     'port=0', // no DNS
     'interface=br0',
@@ -20,35 +21,28 @@ export function labNetworkLines(workDir: string, tftpRoot: string): string[] {
     // iPXE waits ~13 s for a router advertisement unless it gets one
     'enable-ra',
     'dhcp-range=::,constructor:br0,ra-only',
-    'enable-tftp',
-    `tftp-root=${tftpRoot}`,
   ];
 }
 
 export interface Chainload {
+  tftpRoot: string;
   /** What an iPXE client loads: a path under the TFTP root or an http:// URL. */
   ipxeBoot: string;
-  /** BIOS PXE ROMs that are not iPXE. */
+  /** For BIOS PXE ROMs that are not iPXE, and for UEFI's own PXE client. */
   bios: string;
-  /** UEFI PXE: the default, and per-MAC overrides (tag → file). */
   efi: string;
-  efiByTag?: Record<string, string>;
-  /** MAC → dnsmasq tag, for the overrides. */
-  hostTags?: { mac: string; tag: string }[];
 }
 
 /** The standard chainloading options (boot-lab.md): non-iPXE firmware gets iPXE, iPXE gets the menu. */
 export function chainloadLines(c: Chainload): string[] {
-  const overrides = Object.entries(c.efiByTag ?? {});
-  const notOverridden = overrides.map(([tag]) => `tag:!${tag},`).join('');
   return [
-    ...(c.hostTags ?? []).map((h) => `dhcp-host=${h.mac},set:${h.tag}`),
+    'enable-tftp',
+    `tftp-root=${c.tftpRoot}`,
     'dhcp-userclass=set:ipxe,iPXE',
     'dhcp-match=set:efi64,option:client-arch,7',
     'dhcp-match=set:efi64,option:client-arch,9',
     `dhcp-boot=tag:!ipxe,tag:!efi64,${c.bios}`,
-    ...overrides.map(([tag, file]) => `dhcp-boot=tag:!ipxe,tag:efi64,tag:${tag},${file}`),
-    `dhcp-boot=tag:!ipxe,tag:efi64,${notOverridden}${c.efi}`,
+    `dhcp-boot=tag:!ipxe,tag:efi64,${c.efi}`,
     `dhcp-boot=tag:ipxe,${c.ipxeBoot}`,
     'dhcp-option=tag:ipxe,encap:175,176,1', // ipxe.no-pxedhcp: skip the ProxyDHCP wait
   ];

@@ -23,7 +23,7 @@ function resolvePath(urlPath) {
 
 function send(req, res, status, headers, file, range) {
   res.writeHead(status, headers);
-  appendFileSync(logFile, `${JSON.stringify({ t: Date.now(), method: req.method, path: req.url, range: req.headers.range ?? null, status })}\n`);
+  appendFileSync(logFile, `${JSON.stringify({ t: Date.now(), client: req.socket.remoteAddress, method: req.method, path: req.url, range: req.headers.range ?? null, status })}\n`);
   if (!file || req.method === 'HEAD') return res.end();
   createReadStream(file, range).pipe(res);
 }

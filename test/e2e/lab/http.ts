@@ -10,6 +10,7 @@ const SERVER = fileURLToPath(new URL('./http-server.mjs', import.meta.url));
 
 export interface HttpRequest {
   t: number;
+  client: string;
   method: string;
   path: string;
   range: string | null;

@@ -1,17 +1,28 @@
 // The whole lab: a work dir, the namespace, tgtd with one hybrid disk per target, the
 // HTTP server, dnsmasq (restarted per phase), and VMs, at most two at a time (CI has two
 // cores). teardown() undoes everything that start() got to, even after a failure.
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Dnsmasq } from './dnsmasq';
+import { chainloadLines, Dnsmasq, labNetworkLines } from './dnsmasq';
 import { findKernel } from './env';
 import { HttpServer } from './http';
 import { buildHybridDisk, buildInitramfs, buildInstallTree } from './images';
-import { installBootloaders, TFTP_ROOT } from './netboot';
+import {
+  installBootloaders,
+  netbootConfig,
+  OPENWRT_DHCP,
+  publish,
+  publishMode,
+  TFTP_ROOT,
+  writeNetbootConfig,
+  type LabSite,
+  type Publish,
+} from './netboot';
 import { Netns } from './netns';
 import { Vm, type VmSpec } from './qemu';
 import { Tgt } from './tgt';
+import { translateDhcp } from './uci-dhcp';
 
 /** FIFO semaphore: waiters run in the order they asked. */
 class Slots {
@@ -48,6 +59,8 @@ export class Lab {
   tgt?: Tgt;
   http?: HttpServer;
   dnsmasq?: Dnsmasq;
+  /** render, or apply once the CLI has it (decided at start). */
+  mode: Publish = 'render';
   private vms = new Set<Vm>();
   private slots = new Slots(2);
   private tapCount = 0;
@@ -74,6 +87,8 @@ export class Lab {
     const initrd = await buildInitramfs(this.buildDir, 'linux');
     buildInstallTree(this.installDir, kernel, initrd);
     installBootloaders(this.labRoot);
+    this.mode = await publishMode();
+    if (this.mode === 'apply') writeFileSync(join(this.labRoot, 'etc/config/dhcp'), OPENWRT_DHCP);
 
     this.ns = await Netns.create(`nbe2e-${process.pid}`);
     this.tgt = await Tgt.start(this.ns, this.workDir);
@@ -89,6 +104,26 @@ export class Lab {
       '/netboot/': join(this.tftpRoot, 'netboot'),
       '/install/': this.installDir,
     });
+  }
+
+  /**
+   * Publishes a site the way a router would: writes /etc/config/netboot, runs netboot,
+   * then restarts dnsmasq with the DHCP side. With `apply`, that is the translation of
+   * the /etc/config/dhcp sections netboot wrote; with `render`, the boot-lab options.
+   */
+  async publish(site: LabSite, dnsmasqName: string): Promise<void> {
+    writeNetbootConfig(this.labRoot, netbootConfig(site));
+    await publish(this.labRoot, this.mode);
+    const boot =
+      this.mode === 'apply'
+        ? translateDhcp(readFileSync(join(this.labRoot, 'etc/config/dhcp'), 'utf8'), (p) => join(this.labRoot, p))
+        : chainloadLines({
+            tftpRoot: this.tftpRoot,
+            ipxeBoot: site.httpUrl ? `${site.httpUrl}menu.ipxe` : 'netboot/menu.ipxe',
+            bios: 'undionly.kpxe',
+            efi: site.efiLoader,
+          });
+    await this.useDnsmasq(dnsmasqName, [...labNetworkLines(this.workDir), ...boot]);
   }
 
   /** (Re)starts dnsmasq with the given config lines. */

@@ -24,6 +24,8 @@ export interface LabHost {
 }
 
 export interface LabSite {
+  /** What UEFI PXE clients (no iPXE yet) are given; BIOS ones get undionly.kpxe. */
+  efiLoader: 'snponly.efi' | 'ipxe.efi';
   menuTimeout: number;
   menuDefault: string;
   httpUrl?: string;
@@ -50,6 +52,7 @@ export function netbootConfig(s: LabSite): string {
     `\toption initiator_iqn 'iqn.2010-04.org.ipxe:{mac}'`,
   ];
   if (s.httpUrl) out.push(`\toption http_url ${q(s.httpUrl)}`);
+  out.push(`\toption bootloader_bios 'undionly.kpxe'`, `\toption bootloader_efi64 ${q(s.efiLoader)}`);
   for (const t of s.targets) {
     out.push('', `config target ${q(t.name)}`, `\toption title ${q(t.title)}`, `\toption iqn_suffix ${q(t.name)}`, `\toption lun '1'`);
   }
@@ -87,12 +90,46 @@ export function netboot(labRoot: string, ...args: string[]): Promise<RunResult> 
   return run(process.execPath, [NETBOOT_CLI, '--root', labRoot, ...args], { allowFail: true });
 }
 
-/** `render` must succeed; its output is part of the error otherwise. */
-export async function render(labRoot: string): Promise<RunResult> {
-  const r = await netboot(labRoot, 'render');
-  if (r.code !== 0) throw new Error(`netboot render exited ${r.code}:\n${r.stderr}${r.stdout}`);
+/**
+ * How the lab publishes a config: `apply` (files + /etc/config/dhcp) once the built CLI
+ * has it, else `render` (files only; the lab then writes the DHCP side itself).
+ */
+export type Publish = 'render' | 'apply';
+export async function publishMode(): Promise<Publish> {
+  const help = await netboot('/nonexistent', '--help');
+  return /^\s+apply\s/m.test(help.stdout) ? 'apply' : 'render';
+}
+
+/** `render` or `apply` must succeed; its output is part of the error otherwise. */
+export async function publish(labRoot: string, mode: Publish): Promise<RunResult> {
+  const r = await netboot(labRoot, mode);
+  if (r.code !== 0) throw new Error(`netboot ${mode} exited ${r.code}:\n${r.stderr}${r.stdout}`);
   return r;
 }
+
+/** A stock OpenWrt /etc/config/dhcp (trimmed): what `apply` edits in place. */
+export const OPENWRT_DHCP = `config dnsmasq
+	option domainneeded '1'
+	option localise_queries '1'
+	option rebind_protection '1'
+	option local '/lan/'
+	option domain 'lan'
+	option expandhosts '1'
+	option authoritative '1'
+	option readethers '1'
+	option leasefile '/tmp/dhcp.leases'
+	option localservice '1'
+
+config dhcp 'lan'
+	option interface 'lan'
+	option start '100'
+	option limit '150'
+	option leasetime '12h'
+
+config dhcp 'wan'
+	option interface 'wan'
+	option ignore '1'
+`;
 
 /** Until `netboot bootloaders install` exists, the lab puts iPXE at the top of the TFTP root. */
 export function installBootloaders(labRoot: string): void {
