@@ -1,0 +1,135 @@
+// The payload of `ubus call netboot event`, as the hotplug scripts send it
+// (files/etc/hotplug.d/{dhcp,tftp}/90-netboot). Anyone allowed to call the
+// object can send one, so every field is checked and bounded here: what
+// passes is safe to keep in memory and to print in a log line.
+
+import { isIP } from 'node:net';
+import type { BlobmsgTable, BlobmsgValue } from '../ubus';
+
+export interface DhcpEvent {
+  source: 'dhcp';
+  /** hotplug's names for dnsmasq's add / old / del. */
+  action: 'add' | 'update' | 'remove';
+  mac: string;
+  ip: string;
+  hostname: string | null;
+  /** DHCP option 60, e.g. "PXEClient:Arch:00007:UNDI:003016". */
+  vendorclass: string | null;
+  /** DHCP option 77 entries; iPXE sends "iPXE". */
+  userclass: string[];
+  /** dnsmasq's tags for the request (netboot_bios, netboot_ipxe, ...). */
+  tags: string[];
+}
+
+export interface TftpEvent {
+  source: 'tftp';
+  action: 'add';
+  ip: string;
+  /** As dnsmasq reports it: the file's full path on the router. */
+  path: string;
+  size: number | null;
+  /** Only when the sender knows it; otherwise the journey maps ip to mac. */
+  mac: string | null;
+}
+
+export type BootEvent = DhcpEvent | TftpEvent;
+
+/** The reason a payload was refused; the daemon answers INVALID_ARGUMENT. */
+export class InvalidEvent extends Error {}
+
+// Longest accepted strings (hostnames and DHCP classes are far shorter in
+// practice). They bound each journey, so that `clients` with every journey
+// at its limits still fits in one ubus message (see journeys.ts).
+export const MAX_TEXT = 128;
+export const MAX_PATH = 255;
+const MAX_LIST = 16;
+const MAC = /^[0-9a-f]{2}(?::[0-9a-f]{2}){5}$/;
+// Control characters would let a sender forge extra syslog lines.
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/** A MAC in dnsmasq's form (lowercase, colons), or undefined. */
+export function parseMac(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const mac = value.toLowerCase().replace(/-/g, ':');
+  return MAC.test(mac) ? mac : undefined;
+}
+
+function checked(name: string, v: string, max = MAX_TEXT): string {
+  if (v.length > max) throw new InvalidEvent(`${name} is longer than ${max} characters`);
+  if (CONTROL.test(v)) throw new InvalidEvent(`${name} contains control characters`);
+  return v;
+}
+
+function text(args: BlobmsgTable, name: string, max?: number): string | null {
+  const v = args[name];
+  if (v === undefined || v === null || v === '') return null;
+  if (typeof v !== 'string') throw new InvalidEvent(`${name} must be a string`);
+  return checked(name, v, max);
+}
+
+function required(args: BlobmsgTable, name: string, max?: number): string {
+  const v = text(args, name, max);
+  if (v === null) throw new InvalidEvent(`${name} is missing`);
+  return v;
+}
+
+function mac(args: BlobmsgTable, need: boolean): string | null {
+  const v = need ? required(args, 'mac') : text(args, 'mac');
+  if (v === null) return null;
+  const m = parseMac(v);
+  if (!m) throw new InvalidEvent(`mac ${JSON.stringify(v)} is not a MAC address like 52:54:00:12:34:56`);
+  return m;
+}
+
+function ip(args: BlobmsgTable): string {
+  const v = required(args, 'ip');
+  if (!isIP(v)) throw new InvalidEvent(`ip ${JSON.stringify(v)} is not an IP address`);
+  return v;
+}
+
+/** A list given as an array of strings or as one space-separated string (dnsmasq's DNSMASQ_TAGS). */
+function list(args: BlobmsgTable, name: string): string[] {
+  const v: BlobmsgValue | undefined = args[name];
+  if (v === undefined || v === null) return [];
+  const items = typeof v === 'string' ? v.split(' ').filter(Boolean) : v;
+  if (!Array.isArray(items)) throw new InvalidEvent(`${name} must be a string or an array of strings`);
+  if (items.length > MAX_LIST) throw new InvalidEvent(`${name} has more than ${MAX_LIST} entries`);
+  return items.map((item, i) => {
+    if (typeof item !== 'string') throw new InvalidEvent(`${name}[${i}] must be a string`);
+    return checked(`${name}[${i}]`, item);
+  });
+}
+
+function size(args: BlobmsgTable): number | null {
+  const v = args.size;
+  if (v === undefined || v === null || v === '') return null;
+  const n = typeof v === 'string' && /^\d{1,15}$/.test(v) ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw new InvalidEvent('size must be a whole number of bytes');
+  return n;
+}
+
+const DHCP_ACTIONS = ['add', 'update', 'remove'] as const;
+
+/** Checks a payload; throws InvalidEvent naming the first bad field. */
+export function parseEvent(args: BlobmsgTable): BootEvent {
+  const source = args.source;
+  const action = required(args, 'action');
+  if (source === 'dhcp') {
+    if (!(DHCP_ACTIONS as readonly string[]).includes(action)) throw new InvalidEvent(`action ${JSON.stringify(action)} is not one of ${DHCP_ACTIONS.join(', ')}`);
+    return {
+      source,
+      action: action as DhcpEvent['action'],
+      mac: mac(args, true)!,
+      ip: ip(args),
+      hostname: text(args, 'hostname'),
+      vendorclass: text(args, 'vendorclass'),
+      userclass: list(args, 'userclass'),
+      tags: list(args, 'tags'),
+    };
+  }
+  if (source === 'tftp') {
+    if (action !== 'add') throw new InvalidEvent(`action ${JSON.stringify(action)} is not add`);
+    return { source, action, ip: ip(args), path: required(args, 'path', MAX_PATH), size: size(args), mac: mac(args, false) };
+  }
+  throw new InvalidEvent(`source must be "dhcp" or "tftp"`);
+}
