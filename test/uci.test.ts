@@ -321,8 +321,8 @@ describe('editUci', () => {
     const b = section('tag', 'netboot_b', { force: '1' });
     const out = editUci(text, 'dhcp', { set: [a, b] });
     expect(out).toBe(`${text}\n${serializeSection(a)}\n${serializeSection(b)}`);
-    // A file that already ends in a blank line, or lacks its last newline.
-    expect(editUci('config t n\n\n', 'x', { set: [a] })).toBe(`config t n\n\n${serializeSection(a)}`);
+    // A file that already ends in a blank line keeps that ending; one that lacks its last newline gets it.
+    expect(editUci('config t n\n\n', 'x', { set: [a] })).toBe(`config t n\n\n${serializeSection(a)}\n`);
     expect(editUci('config t n', 'x', { set: [a] })).toBe(`config t n\n\n${serializeSection(a)}`);
     expect(editUci('', 'x', { set: [a] })).toBe(`\n${serializeSection(a)}`);
   });

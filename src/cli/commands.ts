@@ -1,10 +1,12 @@
 import { join } from 'node:path';
-import type { Problem } from '../config/model';
+import { applyConfig, recoverInterrupted } from '../app/apply';
+import { readLastApply } from '../app/last-apply';
+import { planReport, problemLine, statusReport, validateReport } from '../app/reports';
+import { computeState, readState, type AppContext, type State } from '../app/state';
+import { openDhcpBackend } from '../dhcp/select';
 import { applyFilePlan } from '../fs/apply';
 import { RouterRoot } from '../fs/root';
-import type { FileAction } from '../plan/files';
 import type { Args, COMMANDS } from './args';
-import { readState, type State } from './state';
 
 export type CommandName = (typeof COMMANDS)[number];
 
@@ -12,88 +14,107 @@ const out = (s: string) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`)
 const err = (s: string) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`);
 const json = (v: unknown) => out(JSON.stringify(v, null, 2));
 
-const problemLine = (p: Problem) => `${p.where}: ${p.message}`;
-
 /** Errors and warnings to stderr; true when there were no errors. */
-function report(s: State): boolean {
+function report(s: State, what = 'nothing was written'): boolean {
   for (const w of s.warnings) err(`warning: ${problemLine(w)}`);
   for (const e of s.errors) err(`error: ${problemLine(e)}`);
-  if (s.errors.length) err(`netboot: ${s.errors.length} error${s.errors.length > 1 ? 's' : ''} in the config; nothing was written`);
+  if (s.errors.length) err(`netboot: ${s.errors.length} error${s.errors.length > 1 ? 's' : ''} in the config; ${what}`);
   return !s.errors.length;
 }
 
-function summary(s: State) {
-  const m = s.model;
-  return {
-    valid: !s.errors.length,
-    enabled: m?.settings.enabled ?? false,
-    tftp_root: s.tftpRoot,
-    targets: m?.targets.map((t) => ({ name: t.name, title: t.title, iqn: t.iqn, server: t.server, port: t.port, lun: t.lun, chap: !!t.chap })) ?? [],
-    installers: m?.installers.map((i) => ({ name: i.name, title: i.title, kind: i.spec.kind })) ?? [],
-    hosts: m?.hosts.map((h) => ({ name: h.name, mac: h.mac, target: h.target ?? null, action: h.action })) ?? [],
-    errors: s.errors,
-    warnings: s.warnings,
-  };
-}
-
-const SIGN: Record<FileAction, string> = { create: '+', update: '~', remove: '-' };
+const SIGN = { create: '+', update: '~', remove: '-', move: '>' } as const;
 
 function planText(s: State): string {
   const lines = [`Files under ${s.tftpRoot}:`];
-  for (const c of s.plan.changes) lines.push(`  ${SIGN[c.action]} ${c.path} (${c.action})`);
-  if (!s.plan.changes.length) lines.push('  no changes');
-  lines.push(`  ${s.plan.unchanged} unchanged`);
+  for (const c of s.files.changes) lines.push(`  ${SIGN[c.action]} ${c.path} (${c.action})`);
+  if (!s.files.changes.length) lines.push('  no changes');
+  lines.push(`  ${s.files.unchanged} unchanged`);
+  if (s.dhcp) {
+    lines.push('/etc/config/dhcp:');
+    for (const c of s.dhcp.sections) lines.push(`  ${SIGN[c.action]} ${c.type} ${c.name} (${c.action === 'move' ? 'move to the end of the boot sections' : c.action})`);
+    for (const c of s.dhcp.dnsmasq?.changes ?? []) {
+      lines.push(`  ~ dnsmasq ${s.dhcp.dnsmasq!.label}.${c.option}: ${c.before === undefined ? '(unset)' : `'${c.before}'`} -> ${c.after === undefined ? '(unset)' : `'${c.after}'`}`);
+    }
+    if (!s.dhcp.sections.length && !s.dhcp.dnsmasq?.changes.length) lines.push('  no changes');
+  }
   return lines.join('\n');
 }
 
-const planJson = (s: State) => ({ valid: !s.errors.length, tftp_root: s.tftpRoot, files: s.plan.changes, unchanged: s.plan.unchanged, errors: s.errors, warnings: s.warnings });
+const context = (a: Args): AppContext => {
+  const root = new RouterRoot(a.root);
+  return { root, dhcp: () => openDhcpBackend(root, { ubusSocket: a.ubusSocket }) };
+};
 
-export const commands: Record<CommandName, (a: Args) => number> = {
-  validate(a) {
-    const s = readState(new RouterRoot(a.root));
+async function applyCommand(a: Args, disable: boolean): Promise<number> {
+  const ctx = context(a);
+  const state = await readState(ctx, disable);
+  if (!a.json) {
+    if (!report(state, 'nothing was changed')) return 1;
+  }
+  const r = await applyConfig(ctx, { disable });
+  if (a.json) json(r);
+  else (r.ok ? out : err)(`netboot: ${r.message}`);
+  return r.ok ? 0 : 1;
+}
+
+export const commands: Record<CommandName, (a: Args) => Promise<number>> = {
+  async validate(a) {
+    const s = await readState(context(a));
     if (a.json) {
-      json({ valid: !s.errors.length, errors: s.errors, warnings: s.warnings });
+      json(validateReport(s));
       return s.errors.length ? 1 : 0;
     }
     if (!report(s)) return 1;
     const m = s.model!;
-    out(`netboot.main: config is valid: ${m.targets.length} targets, ${m.installers.length} installers, ${m.hosts.length} hosts${m.settings.enabled ? '' : ' (disabled)'}`);
+    out(`netboot: the config is valid: ${m.targets.length} targets, ${m.installers.length} installers, ${m.hosts.length} hosts${m.settings.enabled ? '' : ' (disabled)'}`);
     return 0;
   },
 
-  plan(a) {
-    const s = readState(new RouterRoot(a.root));
-    if (a.json) json(planJson(s));
+  async plan(a) {
+    const s = await readState(context(a));
+    if (a.json) json(planReport(s));
     else if (report(s)) out(planText(s));
     return s.errors.length ? 1 : 0;
   },
 
-  render(a) {
-    const s = readState(new RouterRoot(a.root));
-    if (a.json) json(planJson(s));
+  /** Files only: for setups where dnsmasq is configured by hand (and the lab before apply). */
+  async render(a) {
+    const s = computeState(new RouterRoot(a.root), false);
+    if (a.json) json(planReport(s));
     if (!a.json && !report(s)) return 1;
     if (s.errors.length) return 1;
-    applyFilePlan(s.tftpDir, s.desired, s.plan);
+    applyFilePlan(s.tftpDir, s.desired, s.files);
     if (!a.json) {
-      const n = s.plan.changes.length;
+      const n = s.files.changes.length;
       out(n ? `${planText(s)}\nnetboot: wrote ${join(s.tftpRoot, 'netboot')} (${n} change${n > 1 ? 's' : ''})` : `netboot: ${join(s.tftpRoot, 'netboot')} is up to date`);
     }
     return 0;
   },
 
-  status(a) {
-    const s = readState(new RouterRoot(a.root));
-    const sum = { ...summary(s), files_current: !s.plan.changes.length, pending_changes: s.plan.changes.length };
+  apply: (a) => applyCommand(a, false),
+  disable: (a) => applyCommand(a, true),
+
+  async status(a) {
+    const ctx = context(a);
+    const s = await readState(ctx);
+    const sum = statusReport(s, readLastApply(ctx.root));
     if (a.json) {
       json(sum);
       return s.errors.length ? 1 : 0;
     }
     report(s);
     out(`netboot: ${sum.valid ? 'config valid' : 'config INVALID'}, ${sum.enabled ? 'enabled' : 'disabled'}, TFTP root ${sum.tftp_root}`);
-    out(`files: ${sum.files_current ? 'up to date' : `${sum.pending_changes} pending change(s); run "netboot render"`}`);
+    out(`files: ${sum.files_current ? 'up to date' : 'changes pending'}; dhcp: ${sum.dhcp_current ? 'up to date' : 'changes pending'}${sum.pending_changes ? ` (${sum.pending_changes}; run "netboot apply")` : ''}`);
+    if (sum.last_apply) out(`last apply: ${sum.last_apply.time} ${sum.last_apply.ok ? 'ok' : 'FAILED'}: ${sum.last_apply.message}`);
     for (const t of sum.targets) out(`target ${t.name}: ${t.title} -> iscsi ${t.server}:${t.port} lun ${t.lun} ${t.iqn}${t.chap ? ' (CHAP)' : ''}`);
     for (const i of sum.installers) out(`installer ${i.name}: ${i.title} (${i.kind})`);
     for (const h of sum.hosts) out(`host ${h.name}: ${h.mac} -> ${h.action}${h.target ? ` ${h.target}` : ''}`);
     return s.errors.length ? 1 : 0;
   },
 };
+
+/** Undo an apply killed midway before doing anything else (docs/design.md). */
+export async function recover(a: Args): Promise<void> {
+  const said = await recoverInterrupted(context(a));
+  if (said) err(`netboot: ${said}`);
+}

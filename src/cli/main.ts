@@ -1,12 +1,12 @@
 // The `netboot` command: parses arguments, runs one command, maps the outcome
 // to an exit code (0 ok, 1 invalid config or failed action, 2 usage).
 
-import { commands, type CommandName } from './commands';
+import { commands, recover, type CommandName } from './commands';
 import { UsageError, parseArgs, usage } from './args';
 
 declare const NETBOOT_VERSION: string;
 
-function main(argv: string[]): number {
+async function main(argv: string[]): Promise<number> {
   let args;
   try {
     args = parseArgs(argv);
@@ -23,12 +23,16 @@ function main(argv: string[]): number {
     process.stdout.write(`netboot ${NETBOOT_VERSION}\n`);
     return 0;
   }
+  await recover(args);
   return commands[args.command as CommandName](args);
 }
 
-try {
-  process.exitCode = main(process.argv.slice(2));
-} catch (e) {
-  process.stderr.write(`netboot: ${(e as Error).message}\n`);
-  process.exitCode = 1;
-}
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: Error) => {
+    process.stderr.write(`netboot: ${e.message}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -100,9 +100,15 @@ export function editUci(text: string, packageName: string, edits: UciEdits): str
 
   let out = text;
   for (const cut of cuts.sort((a, b) => b.start - a.start)) out = out.slice(0, cut.start) + cut.text + out.slice(cut.end);
+  // The file keeps its own ending (uci writes a blank line at the end), and a
+  // removed last section takes the blank line that introduced it along, so
+  // appending and then removing a section gives the file back byte for byte.
+  const ending = (s: string) => /\n*$/.exec(s)![0].length;
+  const keep = Math.max(ending(text), 1);
+  if (ending(out) > keep) out = out.slice(0, out.length - ending(out) + keep);
   if (tail) {
-    if (out && !out.endsWith('\n')) out += '\n';
-    out += out.endsWith('\n\n') ? tail.slice(1) : tail;
+    out = out ? `${out.slice(0, out.length - ending(out))}\n${tail}` : tail;
+    out += '\n'.repeat(keep - 1);
   }
 
   // Odd text around an edit (a backslash at the end of the file, `;`) could

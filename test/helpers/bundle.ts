@@ -1,5 +1,5 @@
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 // @ts-expect-error: a plain .mjs script shared with npm scripts
@@ -24,10 +24,12 @@ export function netboot(args: string[], node = process.execPath): Run {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** A fresh folder laid out like a router, with the given UCI files. */
+export const DHCP_2410 = readFileSync(resolve(__dirname, '../fixtures/uci/dhcp-24.10'), 'utf8');
+
+/** A fresh folder laid out like a router, with the given UCI files (dhcp: OpenWrt 24.10's default unless given). */
 export function makeRoot(configs: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'netboot-root-'));
   mkdirSync(join(dir, 'etc/config'), { recursive: true });
-  for (const [name, text] of Object.entries(configs)) writeFileSync(join(dir, 'etc/config', name), text);
+  for (const [name, text] of Object.entries({ dhcp: DHCP_2410, ...configs })) writeFileSync(join(dir, 'etc/config', name), text);
   return dir;
 }

@@ -1,0 +1,126 @@
+// netboot apply / disable: validate → journal → files → dhcp → reload dnsmasq
+// → verify → done. Any failure puts back what was there; a killed run is put
+// back by the next one (recoverInterrupted). See docs/design.md.
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { failpoint } from '../apply/failpoint';
+import { fromSerial, Journal, type JournalData } from '../apply/journal';
+import { withLock } from '../apply/lock';
+import type { DhcpBackend } from '../dhcp/backend';
+import { isEmptyEdit } from '../dhcp/backend';
+import { editFromPlan, undoFromPlan } from '../dhcp/edit';
+import { removeFile, writeFileAtomic } from '../fs/atomic';
+import { applyFilePlan } from '../fs/apply';
+import type { RouterRoot } from '../fs/root';
+import { writeLastApply } from './last-apply';
+import { problemLine } from './reports';
+import { computeState, type AppContext } from './state';
+
+export interface ApplyReport {
+  ok: boolean;
+  message: string;
+  files_changed: number;
+  dhcp_changed: number;
+  reloaded: boolean;
+}
+
+const journalOf = (root: RouterRoot) => new Journal(root.path('/etc/netboot/apply-journal.json'));
+const lockOf = (root: RouterRoot) => root.path('/var/run/netboot/apply.lock');
+
+/** Puts files and dhcp back as the journal recorded them. */
+async function restore(j: JournalData, backend: DhcpBackend, dhcpTouched: boolean): Promise<void> {
+  for (const f of j.files) {
+    const path = join(j.tftpDir, f.path);
+    if (f.before === null) removeFile(path);
+    else writeFileAtomic(path, f.before);
+  }
+  if (j.undoDhcp && dhcpTouched) {
+    await backend.write(fromSerial(j.undoDhcp));
+    await backend.reloadDnsmasq();
+  }
+}
+
+/**
+ * Undoes an apply that was killed midway. Returns a sentence for the log, or
+ * undefined when there was nothing to undo.
+ */
+export async function recoverInterrupted(ctx: AppContext): Promise<string | undefined> {
+  const journal = journalOf(ctx.root);
+  const j = journal.read();
+  if (!j) return undefined;
+  const backend = await ctx.dhcp();
+  try {
+    await restore(j, backend, true);
+  } finally {
+    backend.close();
+  }
+  journal.end();
+  return `an apply started at ${j.started} was interrupted; the files and dhcp settings it had begun to change were restored`;
+}
+
+export async function applyConfig(ctx: AppContext, opts: { disable?: boolean } = {}): Promise<ApplyReport> {
+  const report = await withLock(lockOf(ctx.root), async () => {
+    const recovered = await recoverInterrupted(ctx);
+    const r = await applyLocked(ctx, !!opts.disable);
+    return recovered ? { ...r, message: `${recovered}. ${r.message}` } : r;
+  });
+  writeLastApply(ctx.root, report.ok, report.message);
+  return report;
+}
+
+async function applyLocked(ctx: AppContext, disable: boolean): Promise<ApplyReport> {
+  const backend = await ctx.dhcp();
+  const none = { files_changed: 0, dhcp_changed: 0, reloaded: false };
+  try {
+    const state = computeState(ctx.root, await backend.read(), disable);
+    if (state.errors.length || !state.dhcp) {
+      return { ok: false, ...none, message: `nothing was changed: ${state.errors.map(problemLine).join('; ')}` };
+    }
+    const edit = editFromPlan(state.dhcp);
+    const filesChanged = state.files.changes.length;
+    const dhcpChanged = state.dhcp.sections.length + (state.dhcp.dnsmasq?.changes.length ?? 0);
+    if (!filesChanged && isEmptyEdit(edit)) return { ok: true, ...none, message: 'everything is already up to date; nothing was changed' };
+
+    const journal = journalOf(ctx.root);
+    journal.begin(
+      state.tftpDir,
+      state.files.changes.map((c) => ({ path: c.path, before: c.action === 'create' ? null : readFileSync(join(state.tftpDir, c.path), 'utf8') })),
+      isEmptyEdit(edit) ? null : undoFromPlan(state.dhcp),
+    );
+    failpoint('journal');
+
+    let step = 'writing the files';
+    let dhcpTouched = false;
+    try {
+      applyFilePlan(state.tftpDir, state.desired, state.files, () => failpoint('files'));
+      failpoint('files-done');
+      let reloaded = false;
+      if (!isEmptyEdit(edit)) {
+        step = `changing dhcp (${backend.name})`;
+        // Every backend commits all or nothing, so a write that throws changed nothing.
+        await backend.write(edit);
+        dhcpTouched = true;
+        failpoint('dhcp');
+        step = 'reloading dnsmasq';
+        reloaded = await backend.reloadDnsmasq();
+        failpoint('reload');
+        if (reloaded) {
+          step = 'checking that dnsmasq runs';
+          if ((await backend.dnsmasqRunning()) === false) throw new Error('dnsmasq is not running after the reload');
+        }
+        failpoint('verify');
+      }
+      journal.end();
+      const what = disable ? 'netboot is disabled: its files and dhcp sections are removed' : 'applied';
+      const reload = isEmptyEdit(edit) ? '' : reloaded ? ', dnsmasq reloaded' : ', dnsmasq not reloaded (not on a router)';
+      return { ok: true, files_changed: filesChanged, dhcp_changed: dhcpChanged, reloaded, message: `${what}: ${filesChanged} file change(s), ${dhcpChanged} dhcp change(s)${reload}` };
+    } catch (e) {
+      await restore(journal.read()!, backend, dhcpTouched);
+      journal.end();
+      return { ok: false, ...none, message: `apply failed while ${step}: ${(e as Error).message}; the previous files and dhcp settings were restored` };
+    }
+  } finally {
+    backend.close();
+  }
+}

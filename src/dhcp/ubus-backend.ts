@@ -1,0 +1,74 @@
+// dhcp through rpcd's `uci` object with netboot's own session: changes are
+// staged in that session only, so whatever a person has pending in LuCI or
+// /tmp/.uci is never committed by netboot. rpcd's commit fires config.change,
+// and procd reloads dnsmasq through its reload trigger; netboot also asks for
+// the reload itself so it can check the result.
+
+import { execFileSync } from 'node:child_process';
+import type { UbusClient } from '../ubus';
+import type { UciPackage } from '../uci';
+import type { DhcpBackend, DhcpEdit } from './backend';
+import { optionsObject, packageFromRpcd } from './uci-values';
+
+export class UbusDhcpBackend implements DhcpBackend {
+  readonly name = 'rpcd uci session';
+
+  constructor(private readonly ubus: UbusClient) {}
+
+  async read(): Promise<UciPackage | undefined> {
+    const reply = await this.ubus.call('uci', 'get', { config: 'dhcp' });
+    return packageFromRpcd('dhcp', reply);
+  }
+
+  async write(edit: DhcpEdit): Promise<void> {
+    const { ubus_rpc_session: sid } = (await this.ubus.call('session', 'create', { timeout: 120 })) as { ubus_rpc_session: string };
+    const uci = (method: string, args: Record<string, unknown>) => this.ubus.call('uci', method, { config: 'dhcp', ...args, ubus_rpc_session: sid } as never);
+    try {
+      await this.ubus.call('session', 'grant', { ubus_rpc_session: sid, scope: 'uci', objects: [['dhcp', 'read'], ['dhcp', 'write']] });
+      const current = packageFromRpcd('dhcp', await uci('get', {}));
+      const byName = new Map(current.sections.map((s) => [s.name, s]));
+      for (const name of [...edit.remove, ...edit.last]) if (byName.has(name)) await uci('delete', { section: name });
+      if (edit.dnsmasq) {
+        const { section, options } = edit.dnsmasq;
+        const set = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+        const del = Object.keys(options).filter((k) => options[k] === undefined);
+        if (Object.keys(set).length) await uci('set', { section, values: set });
+        if (del.length) await uci('delete', { section, options: del });
+      }
+      for (const s of edit.set) {
+        const old = edit.last.includes(s.name) ? undefined : byName.get(s.name);
+        if (!old) {
+          await uci('add', { type: s.type, name: s.name, values: optionsObject(s) });
+          continue;
+        }
+        // `set` only adds and changes; options the new section lacks are deleted.
+        await uci('set', { section: s.name, values: optionsObject(s) });
+        const gone = [...old.options.keys()].filter((k) => !s.options.has(k));
+        if (gone.length) await uci('delete', { section: s.name, options: gone });
+      }
+      await uci('commit', {});
+    } finally {
+      await this.ubus.call('session', 'destroy', { ubus_rpc_session: sid }).catch(() => undefined);
+    }
+  }
+
+  async reloadDnsmasq(): Promise<boolean> {
+    // rpcd's `rc` object answers only after the init script ran; older rpcd lacks it.
+    try {
+      await this.ubus.call('rc', 'init', { name: 'dnsmasq', action: 'reload' }, { timeoutMs: 30000 });
+    } catch {
+      execFileSync('/etc/init.d/dnsmasq', ['reload'], { stdio: 'ignore', timeout: 30000 });
+    }
+    return true;
+  }
+
+  async dnsmasqRunning(): Promise<boolean | undefined> {
+    const reply = (await this.ubus.call('service', 'list', { name: 'dnsmasq' })) as Record<string, { instances?: Record<string, { running?: boolean }> }>;
+    const instances = Object.values(reply.dnsmasq?.instances ?? {});
+    return instances.length > 0 && instances.every((i) => i.running === true);
+  }
+
+  close(): void {
+    this.ubus.close();
+  }
+}

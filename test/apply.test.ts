@@ -1,0 +1,149 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readTree } from '../src/fs/tree';
+import { parseUci, type UciPackage } from '../src/uci';
+import { BASE, withOption } from './helpers/config';
+import { BUNDLE, makeRoot, netboot } from './helpers/bundle';
+import { dnsmasqLines } from './helpers/dnsmasq-conf';
+
+const CORPUS = ['openwrt-23.05', 'openwrt-24.10', 'user-boot', 'static-leases'].map(
+  (name) => [name, readFileSync(resolve(__dirname, 'fixtures/dhcp', name), 'utf8')] as const,
+);
+const dhcpOf = (root: string) => readFileSync(join(root, 'etc/config/dhcp'), 'utf8');
+const tftpOf = (root: string) => readTree(join(root, 'srv/tftp'));
+
+/** Each section's own text, by name; netboot's own and the dnsmasq section left out. */
+function foreignSections(text: string): Map<string, string> {
+  const pkg = parseUci(text, 'dhcp');
+  return new Map(pkg.sections.filter((s) => !s.name.startsWith('netboot_') && s.type !== 'dnsmasq').map((s) => [s.name, s.span ? text.slice(s.span.start, s.span.end) : JSON.stringify([...s.options])]));
+}
+
+const section = (pkg: UciPackage, name: string) => pkg.sections.find((s) => s.name === name);
+
+describe.each(CORPUS)('apply on the %s dhcp config', (_, original) => {
+  it('adds netboot_* sections, sets TFTP, and leaves every other section byte-identical', () => {
+    const root = makeRoot({ netboot: BASE, dhcp: original });
+    const r = netboot(['--root', root, 'apply']);
+    expect(r.stderr.split('\n').filter((l) => l.startsWith('error'))).toEqual([]);
+    expect(r.status).toBe(0);
+    const after = dhcpOf(root);
+    expect(foreignSections(after)).toEqual(foreignSections(original));
+    const pkg = parseUci(after, 'dhcp');
+    const dnsmasq = pkg.sections.find((s) => s.type === 'dnsmasq')!;
+    // netboot's TFTP root defaults to the one dnsmasq already has.
+    const tftpRoot = (parseUci(original, 'dhcp').sections.find((s) => s.type === 'dnsmasq')!.options.get('tftp_root') as string) ?? '/srv/tftp';
+    expect(dnsmasq.options.get('enable_tftp')).toBe('1');
+    expect(dnsmasq.options.get('tftp_root')).toBe(tftpRoot);
+    // Every other dnsmasq option as it was.
+    const before = parseUci(original, 'dhcp').sections.find((s) => s.type === 'dnsmasq')!;
+    for (const [k, v] of before.options) if (k !== 'enable_tftp' && k !== 'tftp_root') expect(dnsmasq.options.get(k)).toEqual(v);
+    // The iPXE entry is the last boot section.
+    expect(pkg.sections.filter((s) => s.type === 'boot').pop()!.name).toBe('netboot_boot_ipxe');
+    expect(section(pkg, 'netboot_ipxe')!.options.get('dhcp_option')).toEqual(['encap:175,176,1']);
+    expect(existsSync(join(root, tftpRoot, 'netboot/menu.ipxe'))).toBe(true);
+  });
+
+  it('a second apply changes nothing and reloads nothing', () => {
+    const root = makeRoot({ netboot: BASE, dhcp: original });
+    netboot(['--root', root, 'apply']);
+    const dhcpStat = statSync(join(root, 'etc/config/dhcp'));
+    const r = netboot(['--root', root, 'apply', '--json']);
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, files_changed: 0, dhcp_changed: 0, reloaded: false });
+    expect(statSync(join(root, 'etc/config/dhcp')).mtimeMs).toBe(dhcpStat.mtimeMs);
+  });
+
+  it('disable removes exactly what apply added: the dhcp file is byte-identical to the original', () => {
+    const root = makeRoot({ netboot: BASE, dhcp: original });
+    netboot(['--root', root, 'apply']);
+    const r = netboot(['--root', root, 'disable']);
+    expect(r.status).toBe(0);
+    expect(dhcpOf(root)).toBe(original);
+    expect(readTree(join(root, 'srv/tftp/netboot')).size + readTree(join(root, 'mnt/sda1/tftp/netboot')).size).toBe(0);
+  });
+
+  it('the dnsmasq options derived from it pass dnsmasq --test (24.10 and 23.05 forms)', () => {
+    const root = makeRoot({ netboot: withOption('main', 'http_url', 'http://192.168.1.1/netboot/'), dhcp: original });
+    netboot(['--root', root, 'apply']);
+    for (const release of ['24.10', '23.05'] as const) {
+      const lines = dnsmasqLines(parseUci(dhcpOf(root), 'dhcp'), { release });
+      expect(lines).toEqual(expect.arrayContaining(['enable-tftp', 'dhcp-userclass=set:netboot_ipxe,iPXE', 'dhcp-option=netboot_ipxe,encap:175,176,1']));
+      const conf = join(root, `dnsmasq-${release}.conf`);
+      writeFileSync(conf, `port=0\n${lines.join('\n')}\n`);
+      const t = spawnSync('dnsmasq', ['--test', '-C', conf], { encoding: 'utf8' });
+      expect(t.stderr.trim(), lines.join('\n')).toMatch(/syntax check OK/);
+      expect(t.status).toBe(0);
+    }
+  });
+});
+
+describe('plan and validate say when the user config fights netboot', () => {
+  it('names dhcp_boot, the old tftp_root and the user boot entries', () => {
+    const root = makeRoot({ netboot: withOption('main', 'tftp_root', '/srv/tftp'), dhcp: CORPUS[2][1] });
+    const r = netboot(['--root', root, 'plan']);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain('warning: dhcp.@dnsmasq[0].dhcp_boot: "pxelinux.0" is handed to every client');
+    expect(r.stderr).toContain('warning: dhcp.@dnsmasq[0].tftp_root: is "/mnt/sda1/tftp" but netboot.main.tftp_root is "/srv/tftp"');
+    expect(r.stderr).toContain('warning: dhcp.linux_pxe: your boot entry ("pxelinux.0" for tag lab)');
+    expect(r.stdout).toContain("~ dnsmasq @dnsmasq[0].tftp_root: '/mnt/sda1/tftp' -> '/srv/tftp'");
+    expect(netboot(['--root', root, 'validate']).stderr).toContain('dhcp.@dnsmasq[0].dhcp_boot');
+  });
+
+  it('refuses to apply without a dnsmasq section', () => {
+    const root = makeRoot({ netboot: BASE, dhcp: "config dhcp 'lan'\n\toption interface 'lan'\n" });
+    const r = netboot(['--root', root, 'apply']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('error: dhcp: no "config dnsmasq" section');
+    expect(readTree(join(root, 'srv')).size).toBe(0);
+  });
+});
+
+describe('a failing or killed apply leaves dhcp and files wholly old or wholly new', () => {
+  const OLD = withOption('disk1', 'title', 'Old disk');
+  const NEW = `${withOption('disk1', 'title', 'New disk')}\nconfig host 'pc9'\n\toption mac '52:54:00:00:00:09'\n`;
+  const prepare = () => {
+    const root = makeRoot({ netboot: OLD, dhcp: CORPUS[1][1] });
+    expect(netboot(['--root', root, 'apply']).status).toBe(0);
+    const old = { dhcp: dhcpOf(root), files: tftpOf(root) };
+    writeFileSync(join(root, 'etc/config/netboot'), NEW);
+    return { root, old };
+  };
+  const expected = (() => {
+    const ref = makeRoot({ netboot: NEW, dhcp: CORPUS[1][1] });
+    netboot(['--root', ref, 'apply']);
+    return { dhcp: dhcpOf(ref), files: tftpOf(ref) };
+  })();
+
+  it.each(['journal', 'files#1', 'files#2', 'files-done', 'dhcp', 'reload', 'verify'])('killed at %s: the next netboot run puts it back', (point) => {
+    const { root, old } = prepare();
+    // Make the new config also change dhcp, so every step has something to undo.
+    writeFileSync(join(root, 'etc/config/netboot'), withOption('main', 'bootloader_efi64', 'ipxe.efi', NEW));
+    const killed = spawnSync(process.execPath, [BUNDLE, '--root', root, 'apply'], { encoding: 'utf8', env: { ...process.env, NETBOOT_FAILPOINT: point } });
+    expect(killed.signal).toBe('SIGKILL');
+    const after = netboot(['--root', root, 'status']);
+    if (point !== 'journal' || existsSync(join(root, 'etc/netboot/apply-journal.json'))) expect(after.stderr).toContain('was interrupted');
+    expect(dhcpOf(root)).toBe(old.dhcp);
+    expect(tftpOf(root)).toEqual(old.files);
+    expect(readdirSync(join(root, 'etc/netboot'))).toEqual([]);
+    // And a clean apply afterwards reaches the new state.
+    writeFileSync(join(root, 'etc/config/netboot'), NEW);
+    expect(netboot(['--root', root, 'apply']).status).toBe(0);
+    expect(dhcpOf(root)).toBe(expected.dhcp);
+    expect(tftpOf(root)).toEqual(expected.files);
+  });
+
+  it('a dhcp change that cannot be made restores the files and says what happened', () => {
+    const { root, old } = prepare();
+    writeFileSync(join(root, 'etc/config/netboot'), withOption('main', 'bootloader_efi64', 'ipxe.efi', NEW));
+    // netboot's section shares a line with the user's: editing it would touch theirs, so the edit is refused.
+    const shared = old.dhcp.replace("config boot 'netboot_boot_efi64'", "config dhcp 'x'; config boot 'netboot_boot_efi64'");
+    writeFileSync(join(root, 'etc/config/dhcp'), shared);
+    const r = netboot(['--root', root, 'apply']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/apply failed while changing dhcp .*; the previous files and dhcp settings were restored/);
+    expect(dhcpOf(root)).toBe(shared);
+    expect(tftpOf(root)).toEqual(old.files);
+    expect(JSON.parse(netboot(['--root', root, 'status', '--json']).stdout).last_apply).toMatchObject({ ok: false });
+  });
+});
