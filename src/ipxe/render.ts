@@ -33,6 +33,19 @@ export const targetFile = (t: Target) => `${OWNED_DIR}/targets/${t.name}.ipxe`;
 
 const script = (lines: string[]) => `#!ipxe\n${HEADER}\n${lines.join('\n')}\n`;
 
+/**
+ * A valid empty script the menus fetch over TFTP right before they act, so
+ * dnsmasq's TFTP event tells the daemon which target or installer a client
+ * took (docs/design.md, boot journeys). Always TFTP: only dnsmasq reports
+ * fetches, also when the menus come over HTTP.
+ */
+export const beaconFile = (kind: 'boot' | 'install', name: string) => `${OWNED_DIR}/beacon/${kind}-${name}.ipxe`;
+const BEACON = '#!ipxe\n# netboot beacon: fetched to report a boot choice; does nothing\n';
+const beacon = (kind: 'boot' | 'install', n: string) => [
+  ipxe`imgfetch --name nb-beacon tftp://\${next-server}/${text(beaconFile(kind, n))} ||`,
+  'imgfree nb-beacon ||',
+];
+
 function bootCfg(m: Model): string {
   const s = m.settings;
   const lines = [
@@ -76,7 +89,7 @@ function installerLines(inst: Installer): string[] {
   ];
   const failed = ' || goto nb-failed';
   const hook = spec.kind === 'linux' || spec.kind === 'debian-installer' || spec.kind === 'chain' ? 'sanhook ${root-path}' : 'sanhook --drive 0x80 ${root-path}';
-  out.push(hook + failed);
+  out.push(...beacon('install', inst.name), hook + failed);
   switch (spec.kind) {
     case 'debian-installer':
     case 'linux': {
@@ -161,6 +174,7 @@ function targetLines(m: Model, t: Target): string[] {
     '',
     ipxe`:${bl}`,
     'echo Booting ${nb-title} from iSCSI for ${initiator-iqn}',
+    ...beacon('boot', t.name),
     'set keep-san 1',
     (t.sanFilename ? ipxe`sanboot --filename ${text(t.sanFilename)} \${root-path}` : 'sanboot ${root-path}') + ' || goto nb-failed',
     'goto nb-menu',
@@ -279,5 +293,7 @@ export function renderFiles(m: Model): Map<string, string> {
   files.set(`${OWNED_DIR}/boot.ipxe.cfg`, bootCfg(m));
   for (const t of m.targets) if (t.chap) files.set(targetFile(t), chapScript(t));
   for (const h of m.hosts) files.set(hostFile(h.mac), hostScript(h));
+  for (const t of m.targets) files.set(beaconFile('boot', t.name), BEACON);
+  for (const i of m.installers) files.set(beaconFile('install', i.name), BEACON);
   return files;
 }

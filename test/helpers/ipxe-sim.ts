@@ -182,15 +182,22 @@ export function simulate(files: Map<string, string>, client: SimClient, entry = 
         settings.set(a[a.length - 1], picked);
         return 0;
       }
+      case 'imgfetch': {
+        // Only beacons are fetched this way: note what the router's TFTP server would see.
+        const url = args.find((x) => !x.startsWith('--') && x !== 'nb-beacon')!;
+        res.fetched.push(url.replace(/^tftp:\/\/[^/]+\//, ''));
+        return 0;
+      }
       case 'sanboot':
       case 'sanhook':
       case 'kernel':
       case 'initrd':
       case 'sanunhook':
       case 'imgfree':
+        if (a[0] === 'nb-beacon') return 0;
         effect(w.join(' '));
         if (c === 'sanboot' && !fails(c)) throw new Stop('boot');
-        return fails(c) ? 1 : c === 'sanunhook' || c === 'imgfree' ? 1 : 0;
+        return fails(c) ? 1 : c === 'sanunhook' || (c === 'imgfree' && a[0] !== 'nb-beacon') ? 1 : 0;
       case 'boot':
         effect('boot');
         if (fails('boot')) return 1;
