@@ -88,7 +88,10 @@ export class Lab {
     buildInstallTree(this.installDir, kernel, initrd);
     installBootloaders(this.labRoot);
     this.mode = await publishMode();
-    if (this.mode === 'apply') writeFileSync(join(this.labRoot, 'etc/config/dhcp'), OPENWRT_DHCP);
+    if (this.mode === 'apply') {
+      mkdirSync(join(this.labRoot, 'etc/config'), { recursive: true });
+      writeFileSync(join(this.labRoot, 'etc/config/dhcp'), OPENWRT_DHCP);
+    }
 
     this.ns = await Netns.create(`nbe2e-${process.pid}`);
     this.tgt = await Tgt.start(this.ns, this.workDir);
