@@ -1,5 +1,8 @@
 import { join } from 'node:path';
 import { applyConfig, recoverInterrupted } from '../app/apply';
+import { checkReport, operations, previewScript } from '../app/operations';
+import { installBootloaders } from '../bootloaders/install';
+import { runDaemon } from '../daemon';
 import { readLastApply } from '../app/last-apply';
 import { planReport, problemLine, statusReport, validateReport } from '../app/reports';
 import { computeState, readState, type AppContext, type State } from '../app/state';
@@ -110,6 +113,37 @@ export const commands: Record<CommandName, (a: Args) => Promise<number>> = {
     for (const i of sum.installers) out(`installer ${i.name}: ${i.title} (${i.kind})`);
     for (const h of sum.hosts) out(`host ${h.name}: ${h.mac} -> ${h.action}${h.target ? ` ${h.target}` : ''}`);
     return s.errors.length ? 1 : 0;
+  },
+
+  async check(a) {
+    const r = await checkReport(context(a), a.tftpServer);
+    if (a.json) json(r);
+    else for (const c of r.checks) out(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
+    return r.ok ? 0 : 1;
+  },
+
+  async preview(a) {
+    const r = await previewScript(context(a), a.words[0]);
+    if (a.json) json(r);
+    else if (!r.ok) err(`netboot: ${r.message}`);
+    else out(`# ${r.path}${r.host ? ` (host ${r.host}; then netboot/menu.ipxe acts on it)` : ' (no host entry: the menu)'}\n${r.script}`);
+    return r.ok ? 0 : 1;
+  },
+
+  async bootloaders(a) {
+    const s = computeState(new RouterRoot(a.root), false);
+    if (!s.model) return report(s, 'nothing was installed') ? 0 : 1;
+    // A refused checksum or an unreachable source ends in main's error line and exit 1.
+    const installed = await installBootloaders(s.model.settings, s.tftpDir, a.from!, a.sha256);
+    if (a.json) json({ ok: true, installed });
+    else for (const f of installed) out(`installed ${join(s.tftpRoot, f.name)} (${f.bytes} bytes, sha256 ${f.sha256})`);
+    return 0;
+  },
+
+  async daemon(a) {
+    const ctx = context(a);
+    await runDaemon({ root: ctx.root, socketPath: a.ubusSocket, app: operations(ctx) });
+    return 0;
   },
 };
 

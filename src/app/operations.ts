@@ -1,0 +1,58 @@
+// The operations behind both the CLI and the ubus object (docs/design.md,
+// "The ubus API"): each returns the JSON object the API documents.
+
+import { runChecks, type CheckReport } from '../check';
+import { checkMac } from '../config/values';
+import { hostFile, OWNED_DIR } from '../ipxe/render';
+import { applyConfig } from './apply';
+import { readLastApply } from './last-apply';
+import { planReport, statusReport, validateReport } from './reports';
+import { readState, type AppContext } from './state';
+import { DEFAULT_TFTP_ROOT, dhcpTftpRoot } from '../config/load';
+import { parseUci } from '../uci';
+import type { RouterRoot } from '../fs/root';
+
+export async function previewScript(ctx: AppContext, mac: string) {
+  const m = checkMac(mac);
+  if (!m.ok) return { ok: false, message: `${JSON.stringify(mac)} is not allowed; use ${m.allowed}` };
+  const s = await readState(ctx);
+  if (!s.model) return { ok: false, message: 'the config has errors; run "netboot validate"' };
+  const host = s.model.hosts.find((h) => h.mac === m.value);
+  const path = host ? hostFile(host.mac) : `${OWNED_DIR}/menu.ipxe`;
+  return { ok: true, mac: m.value, host: host?.name ?? null, path, script: s.desired.get(path) ?? '', menu: host ? (s.desired.get(`${OWNED_DIR}/menu.ipxe`) ?? '') : undefined };
+}
+
+export async function checkReport(ctx: AppContext, tftpServer = '127.0.0.1'): Promise<CheckReport> {
+  const s = await readState(ctx);
+  if (!s.model) return { ok: false, checks: s.errors.map((e) => ({ name: e.where, ok: false, detail: e.message })) };
+  return runChecks(s.model, s.tftpDir, tftpServer);
+}
+
+/** The object the daemon serves (src/daemon/server.ts DaemonApp). */
+export function operations(ctx: AppContext) {
+  return {
+    status: async () => statusReport(await readState(ctx), readLastApply(ctx.root)),
+    validate: async () => validateReport(await readState(ctx)),
+    plan: async () => planReport(await readState(ctx)),
+    apply: () => applyConfig(ctx),
+    preview: (mac: string) => previewScript(ctx, mac),
+    check: () => checkReport(ctx),
+    tftpRoot: () => tftpRootOf(ctx.root),
+  };
+}
+
+/**
+ * The TFTP root for every DHCP/TFTP event the daemon sees: netboot's own
+ * option, else dnsmasq's, as the config loader decides; read cheaply (no
+ * validation, no rendering) since events come often.
+ */
+function tftpRootOf(root: RouterRoot): string {
+  try {
+    const main = parseUci(root.readConfig('netboot') ?? '', 'netboot').sections.find((x) => x.type === 'netboot');
+    const own = main?.options.get('tftp_root');
+    if (typeof own === 'string' && own.startsWith('/')) return own.replace(/\/+$/, '') || '/';
+    return dhcpTftpRoot(parseUci(root.readConfig('dhcp') ?? '', 'dhcp'))?.replace(/\/+$/, '') || DEFAULT_TFTP_ROOT;
+  } catch {
+    return DEFAULT_TFTP_ROOT;
+  }
+}

@@ -1,0 +1,57 @@
+// `netboot check`: proves the boot chain is servable from the network's side:
+// every boot loader and netboot script over TFTP from the router, every iSCSI
+// portal, every installer file over HTTP.
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { InstallerSpec, Model } from '../config/model';
+import { joinUrl } from '../config/values';
+import { type Check, httpHead, tcpConnect, tftpFetch } from './probes';
+
+export type { Check } from './probes';
+
+export interface CheckReport {
+  ok: boolean;
+  checks: Check[];
+}
+
+/** Installer files a client would fetch; {arch} as the most common client, amd64. */
+function installerUrls(spec: InstallerSpec): string[] {
+  switch (spec.kind) {
+    case 'linux':
+    case 'debian-installer':
+      return [spec.kernel, ...spec.initrds];
+    case 'windows':
+      return [spec.wimboot, ...['bootmgr', 'boot/bcd', 'boot/boot.sdi', 'sources/boot.wim'].map((f) => joinUrl(spec.path, f)), ...spec.injects];
+    case 'iso':
+    case 'chain':
+      return [spec.url];
+  }
+}
+
+export async function runChecks(m: Model, tftpDir: string, tftpServer: string): Promise<CheckReport> {
+  const s = m.settings;
+  const local = (p: string) => {
+    try {
+      return readFileSync(join(tftpDir, p));
+    } catch {
+      return undefined;
+    }
+  };
+  const checks: Check[] = [];
+  // TFTP is lock-step and dnsmasq serves one file at a time per client: fetch in turn.
+  for (const path of [s.bootloaders.bios, s.bootloaders.efi64, s.bootloaders.arm64, 'netboot/menu.ipxe', 'netboot/boot.ipxe.cfg']) {
+    const want = local(path);
+    if (want === undefined) {
+      const hint = path.startsWith('netboot/') ? 'run "netboot apply"' : 'install it with "netboot bootloaders install --from DIR|URL"';
+      checks.push({ name: `tftp ${path}`, ok: path === s.bootloaders.arm64, detail: `not in the TFTP root ${s.tftpRoot}; ${hint}${path === s.bootloaders.arm64 ? ' (only arm64 clients need it)' : ''}` });
+      continue;
+    }
+    checks.push(await tftpFetch(tftpServer, path, want));
+  }
+  const portals = new Map(m.targets.map((t) => [`${t.server}:${t.port}`, t]));
+  const urls = new Set(m.installers.flatMap((i) => installerUrls(i.spec)).map((u) => u.replaceAll('{arch}', 'amd64')));
+  if (s.httpUrl) urls.add(`${s.httpUrl}menu.ipxe`);
+  checks.push(...(await Promise.all([...[...portals.values()].map((t) => tcpConnect(t.server, t.port)), ...[...urls].map((u) => httpHead(u))])));
+  return { ok: checks.every((c) => c.ok), checks };
+}
