@@ -1,0 +1,540 @@
+// luci-app-netboot in a real browser (headless Chromium) on LuCI's own
+// JavaScript runtime, talking to OpenWrt's real ubusd and rpcd.
+//
+// What is real: LuCI's client runtime and theme, unmodified, from LUCI_ROOT (a
+// checkout of openwrt/luci: luci.js, cbi.js, ui.js, form.js, rpc.js, uci.js,
+// the bootstrap theme); ubusd and rpcd from OWRT_PREFIX, with rpcd's session
+// login, its ACL checks (this app's acl.d file plus luci-base's) and its uci
+// object reading and saving the router's /etc/config; the netboot CLI's
+// status, validate and plan JSON over that same config; menus and scripts
+// rendered by netboot for the preview.
+//
+// What this test serves itself, standing in for pieces that need ucode or a
+// router: the HTML page around a view and the menu JSON (LuCI's ucode
+// dispatcher does that on a router), the translation table (po2lmo + the
+// dispatcher), the /ubus/ JSON-RPC endpoint (uhttpd-mod-ubus: same session
+// check, then the call, here through src/ubus), luci-rpc getDHCPLeases
+// (rpcd-mod-luci, a C plugin needing libnl and iwinfo) with fixed leases,
+// and netboot's apply, clients and check replies (the daemon's, shaped as
+// docs/design.md specifies). apply always fails here, so the test can see
+// that the page shows netboot's own message.
+//
+// LUCI_ROOT, OWRT_PREFIX and a Chromium (CHROMIUM, default /usr/bin/chromium)
+// are needed, else the suite is skipped. UPDATE_SCREENSHOTS=1 writes the
+// pages' PNGs into docs/screenshots/.
+
+import { ChildProcess, execFile, spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { extname, join, normalize } from 'node:path';
+import { once } from 'node:events';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type BlobmsgInputTable, type BlobmsgTable, UbusClient, UbusError } from '../src/ubus';
+import { ACL_FILE, HTDOCS, MENU_FILE, parsePo, ZH_PO_FILE } from './luci-source';
+
+const LUCI = process.env.LUCI_ROOT;
+const PREFIX = process.env.OWRT_PREFIX;
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const REPO = join(__dirname, '..');
+const BUNDLE = join(REPO, 'dist/netboot.js');
+const SHOTS = join(REPO, 'docs/screenshots');
+
+const missing = [
+  !LUCI && 'LUCI_ROOT (a checkout of openwrt/luci)',
+  !PREFIX && 'OWRT_PREFIX (ubusd, rpcd and ubus built from OpenWrt sources)',
+  !existsSync(CHROMIUM) && `Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM)`,
+].filter(Boolean);
+const suite = missing.length ? describe.skip : describe;
+const title = missing.length
+  ? `luci-app-netboot in Chromium: skipped, needs ${missing.join(', ')}`
+  : `luci-app-netboot in Chromium on LuCI from ${LUCI} and OpenWrt userland in ${PREFIX}`;
+
+const PAGES = ['settings', 'targets', 'installers', 'hosts', 'status'] as const;
+const LOGIN = { username: 'luci-test', password: 'netboot-ui' };
+// `openssl passwd -1 -salt netboot netboot-ui`: rpcd checks login passwords with crypt(3).
+const LOGIN_HASH = '$1$netboot$fI0KkjWUGQMGJUeFSJZg/.';
+
+// As rpcd-mod-luci reports them: upper-case MACs, seconds left.
+const LEASES = [
+  { expires: 40211, hostname: 'desk', macaddr: '52:54:00:12:34:56', ipaddr: '192.168.1.101' },
+  { expires: 39020, hostname: 'lab-pc', macaddr: '52:54:00:9A:0B:1C', ipaddr: '192.168.1.142' },
+];
+
+const now = Math.floor(Date.now() / 1000);
+const CLIENTS = {
+  clients: [
+    {
+      mac: '52:54:00:12:34:56', ip: '192.168.1.101', hostname: 'desk', arch: 'x86_64', firmware: 'ipxe',
+      files: ['undionly.kpxe', 'netboot/menu.ipxe', 'netboot/hosts/52-54-00-12-34-56.ipxe'],
+      choice: { kind: 'boot', target: 'ubuntu1' },
+      steps: [
+        { time: now - 42, step: 'dhcp', detail: 'PXE firmware, BIOS' },
+        { time: now - 41, step: 'tftp', detail: 'undionly.kpxe' },
+        { time: now - 39, step: 'dhcp', detail: 'iPXE' },
+        { time: now - 38, step: 'tftp', detail: 'netboot/menu.ipxe' },
+        { time: now - 38, step: 'tftp', detail: 'netboot/hosts/52-54-00-12-34-56.ipxe' },
+        { time: now - 37, step: 'boot', detail: 'sanboot ubuntu1' },
+      ],
+      last_seen: now - 37,
+    },
+    {
+      mac: '52:54:00:9a:0b:1c', ip: '192.168.1.142', hostname: 'lab-pc', arch: 'x86_64', firmware: 'pxe',
+      files: ['snponly.efi'], choice: null,
+      steps: [
+        { time: now - 5, step: 'dhcp', detail: 'PXE firmware, UEFI x86-64' },
+        { time: now - 4, step: 'tftp', detail: 'snponly.efi' },
+      ],
+      last_seen: now - 4,
+    },
+  ],
+};
+
+const CHECKS = {
+  ok: false,
+  checks: [
+    { name: 'iSCSI portal 192.168.1.10:3260', ok: true, detail: 'connected in 2 ms' },
+    { name: 'boot files', ok: true, detail: '5 files under /srv/tftp/netboot are current' },
+    { name: 'installer_url', ok: false, detail: 'HTTP 404 for http://192.168.1.10/install/' },
+  ],
+};
+
+const APPLY_FAILURE = {
+  ok: false,
+  message: 'apply failed while reloading dnsmasq: /etc/init.d/dnsmasq reload exited with status 1; the previous files and dhcp settings were restored',
+  files_changed: 0, dhcp_changed: 0, reloaded: false,
+};
+
+// ---- Chromium over the DevTools protocol (--remote-debugging-pipe) ----
+
+class Browser {
+  private seq = 0;
+  private buffer = '';
+  private readonly waiting = new Map<number, { resolve: (v: Record<string, unknown>) => void; reject: (e: Error) => void }>();
+  readonly errors: string[] = [];
+
+  constructor(private readonly proc: ChildProcess) {
+    const out = proc.stdio[4] as NodeJS.ReadableStream;
+    out.setEncoding('utf8');
+    out.on('data', (chunk: string) => {
+      this.buffer += chunk;
+      let end;
+      while ((end = this.buffer.indexOf('\0')) >= 0) {
+        this.receive(JSON.parse(this.buffer.slice(0, end)) as Record<string, any>);
+        this.buffer = this.buffer.slice(end + 1);
+      }
+    });
+  }
+
+  private receive(msg: Record<string, any>): void {
+    const w = this.waiting.get(msg.id);
+    if (w) {
+      this.waiting.delete(msg.id);
+      if (msg.error) w.reject(new Error(`${msg.error.message}: ${JSON.stringify(msg.error.data ?? '')}`));
+      else w.resolve(msg.result);
+    } else if (msg.method === 'Runtime.exceptionThrown') {
+      this.errors.push(msg.params.exceptionDetails.exception?.description ?? msg.params.exceptionDetails.text);
+    } else if (msg.method === 'Runtime.consoleAPICalled' && msg.params.type === 'error') {
+      this.errors.push(msg.params.args.map((a: { value?: unknown; description?: string }) => a.value ?? a.description).join(' '));
+    }
+  }
+
+  send(method: string, params: Record<string, unknown> = {}, sessionId?: string): Promise<Record<string, any>> {
+    const id = ++this.seq;
+    (this.proc.stdio[3] as NodeJS.WritableStream).write(`${JSON.stringify({ id, method, params, sessionId })}\0`);
+    return new Promise((resolve, reject) => this.waiting.set(id, { resolve, reject }));
+  }
+
+  async page(): Promise<Page> {
+    const { targetId } = await this.send('Target.createTarget', { url: 'about:blank' });
+    const { sessionId } = await this.send('Target.attachToTarget', { targetId, flatten: true });
+    const page = new Page(this, sessionId as string);
+    await page.send('Runtime.enable');
+    await page.send('Page.enable');
+    await page.send('Emulation.setDeviceMetricsOverride', { width: 1280, height: 900, deviceScaleFactor: 1, mobile: false });
+    return page;
+  }
+}
+
+class Page {
+  constructor(private readonly browser: Browser, private readonly sessionId: string) {}
+
+  send(method: string, params: Record<string, unknown> = {}) {
+    return this.browser.send(method, params, this.sessionId);
+  }
+
+  async eval<T>(expression: string): Promise<T> {
+    const r = await this.send('Runtime.evaluate', { expression, returnByValue: true, awaitPromise: true });
+    if (r.exceptionDetails) throw new Error(`${expression}: ${r.exceptionDetails.exception?.description ?? r.exceptionDetails.text}`);
+    return r.result.value as T;
+  }
+
+  async until(what: string, expression: string, ms = 15_000): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (!(await this.eval<boolean>(expression))) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; browser errors: ${this.browser.errors.join(' | ') || 'none'}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  async open(url: string, ready: string): Promise<void> {
+    await this.send('Page.navigate', { url });
+    await this.until(`${url} to render`, `document.readyState == 'complete' && !document.querySelector('#view .spinning') && !!document.querySelector(${JSON.stringify(ready)})`);
+  }
+
+  /** Replaces a field's text as typing would, then presses `key` (LuCI validates on keyup and blur). */
+  async type(selector: string, value: string, key = 'Tab'): Promise<void> {
+    await this.eval(`(() => { const el = document.querySelector(${JSON.stringify(selector)}); el.focus(); el.select(); })()`);
+    await this.send('Input.insertText', { text: value });
+    const code = { Tab: 9, Enter: 13 }[key];
+    for (const type of ['keyDown', 'keyUp']) await this.send('Input.dispatchKeyEvent', { type, key, code: key, windowsVirtualKeyCode: code, nativeVirtualKeyCode: code });
+  }
+
+  click(selector: string): Promise<void> {
+    return this.eval(`document.querySelector(${JSON.stringify(selector)}).click()`);
+  }
+
+  text(selector: string): Promise<string> {
+    return this.eval(`(document.querySelector(${JSON.stringify(selector)}) || {}).textContent || ''`);
+  }
+
+  /** The whole page, not just the viewport: the viewport grows to the page, so the fixed header stays on top. */
+  async screenshot(): Promise<Buffer> {
+    const { cssContentSize } = await this.send('Page.getLayoutMetrics');
+    const height = Math.ceil(cssContentSize.height);
+    await this.send('Emulation.setDeviceMetricsOverride', { width: 1280, height, deviceScaleFactor: 1, mobile: false });
+    const { data } = await this.send('Page.captureScreenshot', { format: 'png' });
+    await this.send('Emulation.setDeviceMetricsOverride', { width: 1280, height: 900, deviceScaleFactor: 1, mobile: false });
+    return Buffer.from(data as string, 'base64');
+  }
+}
+
+// ---- the router side ----
+
+const run = (file: string, args: string[]) =>
+  new Promise<{ code: number; stdout: string }>((resolve) =>
+    execFile(file, args, { timeout: 20_000 }, (err, stdout) => resolve({ code: err ? Number((err as { code?: number }).code ?? -1) : 0, stdout })),
+  );
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 5000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await probe().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** The first file of `rel` found under the htdocs folders, app first. */
+function staticFile(roots: string[], rel: string): string | undefined {
+  for (const root of roots) {
+    const path = normalize(join(root, rel));
+    if (path.startsWith(root) && existsSync(path) && !path.endsWith('/')) return path;
+  }
+  return undefined;
+}
+
+const TYPES: Record<string, string> = { '.js': 'application/javascript', '.css': 'text/css', '.png': 'image/png', '.svg': 'image/svg+xml', '.json': 'application/json' };
+
+suite(title, () => {
+  let dir: string;
+  let router: string;
+  let sock: string;
+  let sid: string;
+  let server: Server;
+  let base: string;
+  let bus: UbusClient;
+  let browser: Browser;
+  let page: Page;
+  const procs: ChildProcess[] = [];
+
+  /** The menu tree LuCI's dispatcher would send for this session: Services → Network Boot. */
+  function menuJson() {
+    const nodes = JSON.parse(readFileSync(MENU_FILE, 'utf8')) as Record<string, Record<string, unknown>>;
+    const root = { satisfied: true, children: {} as Record<string, any> };
+    const node = (path: string[]) =>
+      path.reduce((n, part) => (n.children[part] ??= { satisfied: true, children: {} }), root as { children: Record<string, any> });
+    Object.assign(node(['admin']), { title: 'Administration', action: { type: 'firstchild' } });
+    Object.assign(node(['admin', 'services']), { title: 'Services', order: 40, action: { type: 'firstchild' } });
+    for (const [path, spec] of Object.entries(nodes)) Object.assign(node(path.split('/')), spec, { satisfied: true, readonly: false });
+    return root;
+  }
+
+  /** window.TR keyed by LuCI's own sfh() (cbi.js, loaded first), from the app's .po. */
+  function translations(lang: string): string {
+    const pairs = lang === 'zh_Hans' ? parsePo(readFileSync(ZH_PO_FILE, 'utf8')).map((e) => [e.msgid, e.msgstr]) : [];
+    return `window.TR = {}; for (const [k, v] of ${JSON.stringify(pairs)}) TR[sfh(k.trim().replace(/[ \\t\\n]+/g, ' '))] = v;`;
+  }
+
+  function shell(view: string, lang: string): string {
+    const path = ['admin', 'services', 'netboot', view];
+    const env = {
+      media: '/luci-static/bootstrap', resource: '/luci-static/resources', scriptname: '/cgi-bin/luci', pathinfo: `/${path.join('/')}`,
+      documentroot: '/www', requestpath: path, dispatchpath: path, pollinterval: 5, ubuspath: '/ubus/', sessionid: sid, token: 'test',
+      nodespec: { satisfied: true, readonly: false, action: { type: 'view', path: `netboot/${view}` } },
+      apply_rollback: 90, apply_holdoff: 4, apply_timeout: 5, apply_display: 1.5, rollback_token: null,
+    };
+    return `<!DOCTYPE html>
+<html lang="${lang}" data-darkmode="false"><head><meta charset="utf-8"><title>OpenWrt | Network Boot</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="/luci-static/bootstrap/cascade.css">
+<script src="/luci-static/resources/cbi.js"></script>
+<script src="/cgi-bin/luci/admin/translations/${lang}"></script>
+<script src="/luci-static/resources/luci.js"></script>
+<script>L = new LuCI(${JSON.stringify(env)});</script>
+</head><body class="lang_${lang}" data-page="${path.join('-')}">
+<header><a class="brand" href="/">OpenWrt</a><ul class="nav" id="topmenu" style="display:none"></ul><div id="indicators" class="pull-right"></div></header>
+<div id="maincontent" class="container"><div id="tabmenu" style="display:none"></div>
+<div id="view"><div class="spinning">Loading view…</div>
+<script>L.require('ui').then(function(ui) { ui.instantiateView('netboot/${view}'); });</script></div></div>
+<footer><span>luci-app-netboot test page</span><ul class="breadcrumb pull-right" id="modemenu" style="display:none"></ul></footer>
+<script>L.require('menu-bootstrap')</script>
+</body></html>`;
+  }
+
+  /** One JSON-RPC request, checked and forwarded as uhttpd-mod-ubus does. */
+  async function ubusRequest(req: { jsonrpc?: string; id?: unknown; method?: string; params?: unknown[] }): Promise<object> {
+    const reply = (result: unknown) => ({ jsonrpc: '2.0', id: req.id, result });
+    const error = (code: number, message: string) => ({ jsonrpc: '2.0', id: req.id ?? null, error: { code, message } });
+    if (req.jsonrpc !== '2.0' || typeof req.method !== 'string' || req.id == null) return error(-32600, 'Invalid request');
+    if (req.method === 'list') return reply((await bus.lookup()).map((o) => o.path));
+    if (req.method !== 'call' || !Array.isArray(req.params) || req.params.length < 3) return error(-32600, 'Invalid parameters');
+    const [session, object, method, args = {}] = req.params as [string, string, string, BlobmsgInputTable?];
+    const access = await bus.call('session', 'access', { ubus_rpc_session: session, scope: 'ubus', object, function: method });
+    if (access.access !== true) { if (process.env.DEBUG_UBUS) console.log('denied', object, method); return error(-32002, 'Access denied'); }
+    try {
+      return reply([0, await bus.call(object, method, { ...args, ubus_rpc_session: session })]);
+    } catch (e) {
+      if (process.env.DEBUG_UBUS) console.log('ubus', object, method, JSON.stringify(args), String(e));
+      if (e instanceof UbusError) return reply([e.code]);
+      throw e;
+    }
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', base);
+    const send = (status: number, type: string, body: string | Buffer) => {
+      res.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-store' });
+      res.end(body);
+    };
+    let m;
+    if (req.method === 'POST' && url.pathname === '/ubus/') {
+      let body = '';
+      for await (const chunk of req) body += chunk;
+      const msg = JSON.parse(body) as object | object[];
+      return send(200, 'application/json', JSON.stringify(Array.isArray(msg) ? await Promise.all(msg.map(ubusRequest)) : await ubusRequest(msg)));
+    }
+    if (url.pathname === '/cgi-bin/luci/admin/menu') return send(200, 'application/json', JSON.stringify(menuJson()));
+    if ((m = /^\/cgi-bin\/luci\/admin\/translations\/(\w+)$/.exec(url.pathname))) return send(200, 'application/javascript', translations(m[1]!));
+    if ((m = /^\/cgi-bin\/luci\/admin\/services\/netboot\/(\w+)$/.exec(url.pathname))) return send(200, 'text/html; charset=UTF-8', shell(m[1]!, url.searchParams.get('lang') ?? 'en'));
+    const file = staticFile([HTDOCS, join(LUCI!, 'modules/luci-base/htdocs'), join(LUCI!, 'themes/luci-theme-bootstrap/htdocs')], url.pathname);
+    if (file) return send(200, TYPES[extname(file)] ?? 'application/octet-stream', readFileSync(file));
+    send(404, 'text/plain', 'not found');
+  }
+
+  /** netboot's CLI over the router folder: the same JSON the daemon returns. */
+  async function cli(command: string, root = router): Promise<BlobmsgTable> {
+    const r = await run(process.execPath, [BUNDLE, '--root', root, command, '--json']);
+    return JSON.parse(r.stdout) as BlobmsgTable;
+  }
+
+  beforeAll(async () => {
+    expect(existsSync(BUNDLE), 'dist/netboot.js: run npm run build first').toBe(true);
+    dir = mkdtempSync(join(tmpdir(), 'netboot-luci-'));
+    sock = join(dir, 'ubus.sock');
+
+    // The router: the example config, plus rpcd's login for the test user,
+    // who gets luci-base's groups and this app's, and nothing else.
+    router = join(dir, 'router');
+    cpSync(join(REPO, 'example/router'), router, { recursive: true });
+    writeFileSync(join(router, 'etc/config/rpcd'), [
+      'config rpcd', "\toption socket '/var/run/ubus/ubus.sock'", "\toption timeout '30'", '',
+      'config login', `\toption username '${LOGIN.username}'`, `\toption password '${LOGIN_HASH}'`,
+      ...['unauthenticated', 'luci-base', 'luci-app-netboot'].flatMap((g) => [`\tlist read '${g}'`, `\tlist write '${g}'`]), '',
+    ].join('\n'));
+    cpSync(join(LUCI!, 'modules/luci-base/root/etc/config/luci'), join(router, 'etc/config/luci'));
+    // A copy rendered for the preview: the files a PC would fetch.
+    const rendered = join(dir, 'rendered');
+    cpSync(router, rendered, { recursive: true });
+    await run(process.execPath, [BUNDLE, '--root', rendered, 'render']);
+
+    const acls = join(dir, 'acl.d');
+    mkdirSync(acls);
+    cpSync(ACL_FILE, join(acls, 'luci-app-netboot.json'));
+    cpSync(join(LUCI!, 'modules/luci-base/root/usr/share/rpcd/acl.d/luci-base.json'), join(acls, 'luci-base.json'));
+    // What OpenWrt's rpcd package installs: anyone may ask and log in.
+    writeFileSync(join(acls, 'unauthenticated.json'), JSON.stringify({ unauthenticated: { description: 'Access controls for unauthenticated requests', read: { ubus: { session: ['access', 'login'] } } } }));
+
+    procs.push(spawn(join(PREFIX!, 'sbin/ubusd'), ['-s', sock], { stdio: 'ignore' }));
+    await until('ubusd', async () => (existsSync(sock) ? true : undefined));
+
+    // rpcd sees the router's /etc (plus links to the real entries) and only
+    // the two ACL files, in a mount namespace of its own.
+    const etc = join(router, 'etc');
+    const orig = join(dir, 'orig-etc');
+    mkdirSync(orig);
+    for (const name of readdirSync('/etc')) if (name !== 'config') symlinkSync(join(orig, name), join(etc, name));
+    const share = join(PREFIX!, 'share');
+    const script = [
+      `mount --bind /etc ${orig}`, `mount --bind ${etc} /etc`, 'mount -t tmpfs tmpfs /run',
+      `mount -t tmpfs tmpfs ${share}`, `mkdir -p ${share}/rpcd`, `cp -r ${acls} ${share}/rpcd/acl.d`,
+      `exec ${join(PREFIX!, 'sbin/rpcd')} -s ${sock}`,
+    ].join(' && ');
+    procs.push(spawn('unshare', ['-m', 'sh', '-c', script], { stdio: 'ignore' }));
+
+    bus = await UbusClient.connect({ path: sock, timeoutMs: 20_000 });
+    await until('rpcd', async () => ((await bus.lookup('session')).length ? true : undefined));
+    const login = await bus.call('session', 'login', LOGIN);
+    sid = login.ubus_rpc_session as string;
+
+    await bus.addObject('luci-rpc', {
+      getDHCPLeases: { signature: { family: 'int32' }, handler: () => ({ dhcp_leases: LEASES, dhcp6_leases: [] }) },
+    });
+    await bus.addObject('netboot', {
+      status: { handler: () => cli('status') },
+      validate: { handler: () => cli('validate') },
+      plan: { handler: () => cli('plan') },
+      apply: { handler: () => APPLY_FAILURE },
+      clients: { handler: () => CLIENTS },
+      check: { handler: () => CHECKS },
+      preview: {
+        signature: { mac: 'string' },
+        handler: ({ mac }) => {
+          const m = String(mac).toLowerCase();
+          const host = /config host '(\w+)'\n\toption mac '([^']+)'/g;
+          const name = [...readFileSync(join(router, 'etc/config/netboot'), 'utf8').matchAll(host)].find((h) => h[2] === m)?.[1] ?? null;
+          const path = name ? `netboot/hosts/${m.replaceAll(':', '-')}.ipxe` : 'netboot/menu.ipxe';
+          return { mac: m, host: name, path, script: readFileSync(join(rendered, 'srv/tftp', path), 'utf8') };
+        },
+      },
+    });
+
+    server = createServer((req, res) => {
+      handle(req, res).catch((e: Error) => {
+        res.writeHead(500);
+        res.end(e.stack);
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+    const chrome = spawn(
+      CHROMIUM,
+      ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync',
+        '--hide-scrollbars', `--user-data-dir=${join(dir, 'chromium')}`, '--remote-debugging-pipe', 'about:blank'],
+      { stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'] },
+    );
+    procs.push(chrome);
+    browser = new Browser(chrome);
+    page = await browser.page();
+    if (process.env.UPDATE_SCREENSHOTS) mkdirSync(SHOTS, { recursive: true });
+  }, 60_000);
+
+  afterAll(async () => {
+    server?.close();
+    bus?.close();
+    await browser?.send('Browser.close').catch(() => undefined);
+    await Promise.all(procs.map((p) => (p.exitCode === null ? (p.kill(), once(p, 'exit')) : undefined)));
+    if (dir) rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+  });
+
+  const url = (view: string, lang = 'en') => `${base}/cgi-bin/luci/admin/services/netboot/${view}?lang=${lang}`;
+  const READY: Record<(typeof PAGES)[number], string> = {
+    settings: '.cbi-map .cbi-section',
+    targets: '#cbi-netboot-target .cbi-section-table-row',
+    installers: '#cbi-netboot-installer .cbi-section-table-row',
+    hosts: '#cbi-netboot-host .cbi-section-table-row',
+    status: '#netboot-report #netboot-plan-files',
+  };
+  const save = async (name: string) => {
+    if (process.env.UPDATE_SCREENSHOTS) writeFileSync(join(SHOTS, `${name}.png`), await page.screenshot());
+  };
+
+  it.each(PAGES)('%s renders from the router’s config with no browser errors', async (view) => {
+    browser.errors.length = 0;
+    await page.open(url(view), READY[view]);
+    await page.until('the menu', "!!document.querySelector('#topmenu a[href$=\"/admin/services/netboot\"], #tabmenu a')");
+    expect(await page.eval<number>("document.querySelectorAll('.alert-message.error, .alert-message.danger').length")).toBe(0);
+    expect(browser.errors).toEqual([]);
+    if (view !== 'status') await save(view);
+  });
+
+  it('settings: a bad value shows netboot’s wording; Save stores the good one through rpcd', async () => {
+    await page.open(url('settings'), READY.settings);
+    await page.type('#widget\\.cbid\\.netboot\\.main\\.menu_timeout', '99999');
+    expect(await page.eval<string>("document.getElementById('widget.cbid.netboot.main.menu_timeout').getAttribute('data-tooltip')")).toBe(
+      'Use seconds (0 waits for a key): a whole number from 0 to 3600',
+    );
+    await page.type('#widget\\.cbid\\.netboot\\.main\\.menu_timeout', '5');
+    await page.click('.cbi-page-actions .cbi-button-save');
+    const changes = await until('the saved change', async () => {
+      const c = await bus.call('uci', 'changes', { config: 'netboot', ubus_rpc_session: sid });
+      return JSON.stringify(c).includes('menu_timeout') ? c : undefined;
+    });
+    expect(changes.changes).toEqual([['set', 'main', 'menu_timeout', '5']]);
+    await bus.call('uci', 'revert', { config: 'netboot', ubus_rpc_session: sid });
+  });
+
+  it('hosts: the MAC picker lists the router’s leases; a MAC another host has is refused in netboot’s words', async () => {
+    await page.open(url('hosts'), READY.hosts);
+    await page.click('#cbi-netboot-host .cbi-section-create .cbi-button-add');
+    const mac = '.modal [data-name="mac"]';
+    await page.until('the host dialog', `!!document.querySelector('${mac} .create-item-input')`);
+    expect(await page.eval<string[]>(`[...document.querySelectorAll('${mac} li[data-value]')].map((li) => li.dataset.value)`)).toEqual(
+      expect.arrayContaining(['52:54:00:12:34:56', '52:54:00:9a:0b:1c']),
+    );
+    const tooltip = () => page.eval<string | null>(`(document.querySelector('${mac} [data-tooltip]') || { getAttribute: () => null }).getAttribute('data-tooltip')`);
+    // The picker's own text field takes a MAC the leases do not list.
+    await page.click(`${mac} .open`);
+    await page.type(`${mac} .create-item-input`, '52-54-00-AB-CD-EF', 'Enter');
+    expect(await tooltip()).toBe('Already used by host gamer; each MAC may appear once');
+    await page.click(`${mac} .open`);
+    await page.click(`${mac} li[data-value="52:54:00:9a:0b:1c"]`);
+    await page.until('the lease’s host name', "document.querySelector('.modal [data-name=\"hostname\"] input').value == 'lab-pc'");
+    await save('hosts-add');
+  });
+
+  it('status: a failed apply shows netboot’s message; checks and the script preview come from netboot', async () => {
+    await page.open(url('status'), READY.status);
+    expect(await page.text('#netboot-overview')).toContain('/srv/tftp');
+    expect(await page.text('#netboot-plan-dhcp')).toContain('dhcp.netboot_boot_ipxe');
+    await page.click('#netboot-apply');
+    await page.until('the apply notification', "!!document.querySelector('.alert-message.danger')");
+    expect(await page.text('.alert-message.danger')).toContain(APPLY_FAILURE.message);
+    await page.eval("document.querySelectorAll('.alert-message.danger').forEach((n) => n.remove())");
+
+    await page.click('#netboot-check');
+    await page.until('the check results', "!!document.querySelector('#netboot-check-results .tr:not(.table-titles)')");
+    expect(await page.text('#netboot-check-results')).toContain('HTTP 404 for http://192.168.1.10/install/');
+
+    await page.type('#netboot-preview-mac', '52:54:00:12:34:56');
+    await page.click('#netboot-preview');
+    await page.until('the preview', "!!document.querySelector('#netboot-preview-output pre')");
+    const script = await page.text('#netboot-preview-output pre');
+    expect(script.startsWith('#!ipxe')).toBe(true);
+    expect(script).toBe(readFileSync(join(dir, 'rendered/srv/tftp/netboot/hosts/52-54-00-12-34-56.ipxe'), 'utf8'));
+    expect(await page.text('#netboot-clients')).toContain('sanboot ubuntu1');
+    await save('status');
+  });
+
+  it('zh_Hans: the pages speak Chinese', async () => {
+    await page.open(url('settings', 'zh_Hans'), READY.settings);
+    const zh = new Map(parsePo(readFileSync(ZH_PO_FILE, 'utf8')).map((e) => [e.msgid, e.msgstr]));
+    expect(await page.text('.cbi-map h2')).toBe(zh.get('Network Boot'));
+    await save('settings.zh_Hans');
+    await page.open(url('status', 'zh_Hans'), READY.status);
+    expect(await page.text('#view h2')).toBe(zh.get('Network Boot status'));
+    await save('status.zh_Hans');
+  });
+
+  it('rpcd enforces the ACL: this session cannot write dhcp or call what the ACL does not grant', async () => {
+    const denied = await ubusRequest({ jsonrpc: '2.0', id: 1, method: 'call', params: [sid, 'file', 'exec', { command: '/bin/true' }] });
+    expect(denied).toMatchObject({ error: { code: -32002 } });
+    const dhcp = await ubusRequest({ jsonrpc: '2.0', id: 2, method: 'call', params: [sid, 'uci', 'set', { config: 'dhcp', section: 'lan', values: { start: '1' } }] });
+    expect(dhcp).toMatchObject({ result: [6] });
+    const apply = await ubusRequest({ jsonrpc: '2.0', id: 3, method: 'call', params: [sid, 'netboot', 'apply', {}] });
+    expect(apply).toMatchObject({ result: [0, { ok: false }] });
+  });
+});
