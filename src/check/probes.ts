@@ -18,10 +18,10 @@ export async function tftpFetch(host: string, path: string, expected: Buffer): P
   const name = `tftp ${path}`;
   const start = process.hrtime.bigint();
   try {
-    const { createClient } = await import('tftp');
+    const { default: Client } = await import('tftp/lib/client');
     const got = await new Promise<Buffer>((resolve, reject) => {
       const chunks: Buffer[] = [];
-      const s = createClient({ host, retries: 2, timeout: 2000 }).createGetStream(path);
+      const s = new Client({ host, retries: 2, timeout: 2000 }).createGetStream(path);
       s.on('data', (c: Buffer) => chunks.push(c));
       s.on('error', reject);
       s.on('end', () => resolve(Buffer.concat(chunks)));

@@ -1,8 +1,11 @@
 // The part of the npm `tftp` package netboot uses (it ships no types).
-declare module 'tftp' {
+// Its client module alone: the package index also pulls in the server, which
+// netboot never runs (a third of the package's bundled size).
+declare module 'tftp/lib/client' {
   import type { Readable } from 'node:stream';
-  interface Client {
+  class Client {
+    constructor(options: { host: string; port?: number; retries?: number; timeout?: number; blockSize?: number; windowSize?: number });
     createGetStream(remote: string, options?: { md5?: string; sha1?: string }): Readable;
   }
-  export function createClient(options: { host: string; port?: number; retries?: number; timeout?: number; blockSize?: number; windowSize?: number }): Client;
+  export = Client;
 }
