@@ -37,7 +37,9 @@ async function restore(j: JournalData, backend: DhcpBackend, dhcpTouched: boolea
   }
   if (j.undoDhcp && dhcpTouched) {
     await backend.write(fromSerial(j.undoDhcp));
-    await backend.reloadDnsmasq();
+    // The old settings are back in uci either way; a reload that fails again is
+    // what the caller is already reporting.
+    await backend.reloadDnsmasq().catch(() => false);
   }
 }
 

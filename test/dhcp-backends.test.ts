@@ -1,0 +1,106 @@
+// The dhcp backends against OpenWrt's real rpcd and uci: netboot's own rpcd
+// session commits only netboot's changes; the uci command commits what else is
+// pending too (the documented caveat).
+
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { desiredDhcp } from '../src/dhcp/desired';
+import { editFromPlan, undoFromPlan } from '../src/dhcp/edit';
+import { planDhcp } from '../src/dhcp/plan';
+import { UbusDhcpBackend } from '../src/dhcp/ubus-backend';
+import { UciCliDhcpBackend } from '../src/dhcp/uci-cli-backend';
+import { UbusClient } from '../src/ubus';
+import { parseUci, type UciPackage } from '../src/uci';
+import { applyConfig } from '../src/app/apply';
+import { RouterRoot } from '../src/fs/root';
+import { readTree } from '../src/fs/tree';
+import { makeRoot } from './helpers/bundle';
+import { BASE, model } from './helpers/config';
+import { OWRT_PREFIX, OWRT_SKIP, startUserland, type Userland } from './helpers/owrt';
+
+const DHCP = readFileSync(resolve(__dirname, 'fixtures/dhcp/openwrt-24.10'), 'utf8');
+const sections = (p: UciPackage | undefined) => (p?.sections ?? []).map((s) => [s.type, s.anonymous ? '' : s.name, Object.fromEntries(s.options)]);
+
+describe.skipIf(!OWRT_PREFIX)(`dhcp through rpcd with netboot's own session${OWRT_SKIP ? ` (${OWRT_SKIP})` : ''}`, () => {
+  let land: Userland;
+  let ubus: UbusClient;
+  beforeAll(async () => {
+    const config = mkdtempSync(join(tmpdir(), 'netboot-config-'));
+    writeFileSync(join(config, 'dhcp'), DHCP);
+    land = await startUserland(config);
+    ubus = await UbusClient.connect({ path: land.socket });
+  }, 20000);
+  afterAll(() => {
+    ubus?.close();
+    land?.stop();
+  });
+
+  it("applies netboot's sections and leaves a LuCI user's pending change pending", async () => {
+    // Someone edits in LuCI: a change staged in their own rpcd session, not yet applied.
+    const { ubus_rpc_session: luci } = (await ubus.call('session', 'create', { timeout: 300 })) as { ubus_rpc_session: string };
+    await ubus.call('session', 'grant', { ubus_rpc_session: luci, scope: 'uci', objects: [['dhcp', 'read'], ['dhcp', 'write']] });
+    await ubus.call('uci', 'set', { ubus_rpc_session: luci, config: 'dhcp', section: 'lan', values: { leasetime: '1h' } });
+
+    const backend = new UbusDhcpBackend(await UbusClient.connect({ path: land.socket }));
+    const before = await backend.read();
+    expect(sections(before)).toEqual(sections(parseUci(DHCP, 'dhcp')));
+    const plan = planDhcp(desiredDhcp(model()), before);
+    await backend.write(editFromPlan(plan));
+    const file = parseUci(readFileSync(join(land.configDir, 'dhcp'), 'utf8'), 'dhcp');
+    expect(file.sections.filter((s) => s.name.startsWith('netboot_')).map((s) => s.name).sort()).toEqual(plan.sections.map((c) => c.name).sort());
+    expect(file.sections.filter((s) => s.type === 'boot').pop()!.name).toBe('netboot_boot_ipxe');
+    expect(file.sections.find((s) => s.type === 'dnsmasq')!.options.get('tftp_root')).toBe('/srv/tftp');
+    expect(file.sections.find((s) => s.name === 'lan')!.options.get('leasetime')).toBe('12h');
+    // Their change is still theirs, pending.
+    const pending = (await ubus.call('uci', 'changes', { ubus_rpc_session: luci, config: 'dhcp' })) as { changes: string[][] };
+    expect(pending.changes).toEqual([['set', 'lan', 'leasetime', '1h']]);
+
+    // Nothing to do the second time; undoing gives the original sections back.
+    expect(planDhcp(desiredDhcp(model()), await backend.read()).sections).toEqual([]);
+    await backend.write(undoFromPlan(plan));
+    expect(sections(await backend.read())).toEqual(sections(parseUci(DHCP, 'dhcp')));
+    backend.close();
+  });
+});
+
+describe.skipIf(!OWRT_PREFIX)(`dhcp through the uci command${OWRT_SKIP ? ` (${OWRT_SKIP})` : ''}`, () => {
+  it('applies and undoes; and, as documented, also commits what others left pending', async () => {
+    const config = mkdtempSync(join(tmpdir(), 'netboot-config-'));
+    const saves = mkdtempSync(join(tmpdir(), 'netboot-uci-saves-'));
+    writeFileSync(join(config, 'dhcp'), DHCP);
+    const uci = [join(OWRT_PREFIX!, 'bin/uci'), '-c', config, '-t', saves];
+    execFileSync(uci[0], [...uci.slice(1), 'set', 'dhcp.lan.leasetime=1h']);
+    const backend = new UciCliDhcpBackend(uci);
+    const plan = planDhcp(desiredDhcp(model()), await backend.read());
+    await backend.write(editFromPlan(plan));
+    const file = parseUci(readFileSync(join(config, 'dhcp'), 'utf8'), 'dhcp');
+    expect(file.sections.filter((s) => s.type === 'boot').pop()!.name).toBe('netboot_boot_ipxe');
+    expect(file.sections.find((s) => s.name === 'lan')!.options.get('leasetime')).toBe('1h');
+    await backend.write(undoFromPlan(plan));
+    const back = parseUci(readFileSync(join(config, 'dhcp'), 'utf8'), 'dhcp');
+    expect(back.sections.filter((s) => s.name.startsWith('netboot_'))).toEqual([]);
+    expect(back.sections.find((s) => s.type === 'dnsmasq')!.options.has('tftp_root')).toBe(false);
+  });
+});
+
+describe.skipIf(!OWRT_PREFIX)(`apply through rpcd when dnsmasq cannot be reloaded${OWRT_SKIP ? ` (${OWRT_SKIP})` : ''}`, () => {
+  it('puts dhcp back through the same session and the files back on disk, and says why', async () => {
+    const config = mkdtempSync(join(tmpdir(), 'netboot-config-'));
+    writeFileSync(join(config, 'dhcp'), DHCP);
+    const land = await startUserland(config);
+    try {
+      const root = new RouterRoot(makeRoot({ netboot: BASE }));
+      // This rpcd has no `rc` object and this machine no /etc/init.d/dnsmasq: the reload fails.
+      const ctx = { root, dhcp: async () => new UbusDhcpBackend(await UbusClient.connect({ path: land.socket })) };
+      const r = await applyConfig(ctx);
+      expect(r).toMatchObject({ ok: false, message: expect.stringMatching(/^apply failed while reloading dnsmasq: .*; the previous files and dhcp settings were restored$/) });
+      expect(readFileSync(join(config, 'dhcp'), 'utf8')).not.toContain('netboot_');
+      expect(readTree(join(root.dir, 'srv/tftp'))).toEqual(new Map());
+    } finally {
+      land.stop();
+    }
+  });
+});
