@@ -4,7 +4,7 @@ import { copyFileSync, mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chainloadLines, labNetworkLines } from './lab/dnsmasq';
-import { E2E_DIR, HTTP_BASE, labGate } from './lab/env';
+import { E2E_DIR, HTTP_BASE, labGate, NET } from './lab/env';
 import { diskMarker, initramfsMarker, WINPE_FILES } from './lab/images';
 import { Lab } from './lab/lab';
 import {
@@ -165,6 +165,18 @@ const phaseTftp: Phase = {
       return { seconds, detail: 'bootmgr included (BIOS)' };
     }),
     bootsTarget('s1-host', 'BIOS: host action boot, no keypress', 'bios', MAC.hostBoot, 'disk1'),
+    {
+      id: 'check',
+      title: 'netboot check from inside the lab: boot files and menus over TFTP, portals, installer files',
+      firmware: '-',
+      async run() {
+        if (!lab!.cli.check) return { seconds: 0, detail: 'this netboot has no check command' };
+        const t0 = Date.now();
+        const r = await lab!.netbootInNs('check', '--tftp-server', NET.server);
+        expect(r.code, `netboot check exited ${r.code}:\n${r.stdout}${r.stderr}`).toBe(0);
+        return { seconds: (Date.now() - t0) / 1000, detail: 'exit 0' };
+      },
+    },
   ],
 };
 
@@ -301,6 +313,7 @@ describe.skipIf(!lab)('boot lab', () => {
     ['s7-linux', '7. install: sanhook + kernel/initrd, cmdline and iBFT seen by Linux'],
     ['s8-windows', '8. Windows entry: wimboot then the WinPE files, in order'],
     ['s9-broken', '9. broken config: refused, nothing written, previous menus still boot'],
+    ['check', 'netboot check passes against the running lab'],
     ['baseline', "baseline: the seed's hand-written menu"],
   ];
   for (const [id, name] of tests) it(name, async () => void (await runner.expectOk(id)));

@@ -5,21 +5,22 @@ import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chainloadLines, Dnsmasq, labNetworkLines } from './dnsmasq';
-import { findKernel } from './env';
+import { findKernel, NETBOOT_CLI } from './env';
 import { HttpServer } from './http';
 import { buildHybridDisk, buildInitramfs, buildInstallTree } from './images';
 import {
   installBootloaders,
   netbootConfig,
   OPENWRT_DHCP,
+  cliCommands,
   publish,
-  publishMode,
   TFTP_ROOT,
   writeNetbootConfig,
   type LabSite,
   type Publish,
 } from './netboot';
 import { Netns } from './netns';
+import { run, type RunResult } from './proc';
 import { Vm, type VmSpec } from './qemu';
 import { Tgt } from './tgt';
 import { translateDhcp } from './uci-dhcp';
@@ -61,6 +62,8 @@ export class Lab {
   dnsmasq?: Dnsmasq;
   /** render, or apply once the CLI has it (decided at start). */
   mode: Publish = 'render';
+  cli = { apply: false, bootloaders: false, check: false };
+  private bootloadersInstalled = false;
   private vms = new Set<Vm>();
   private slots = new Slots(2);
   private tapCount = 0;
@@ -86,8 +89,8 @@ export class Lab {
     await Promise.all(images.map(async (name) => built.set(name, await buildHybridDisk(this.buildDir, name))));
     const initrd = await buildInitramfs(this.buildDir, 'linux');
     buildInstallTree(this.installDir, kernel, initrd);
-    installBootloaders(this.labRoot);
-    this.mode = await publishMode();
+    this.cli = await cliCommands();
+    this.mode = this.cli.apply ? 'apply' : 'render';
     if (this.mode === 'apply') {
       mkdirSync(join(this.labRoot, 'etc/config'), { recursive: true });
       writeFileSync(join(this.labRoot, 'etc/config/dhcp'), OPENWRT_DHCP);
@@ -116,6 +119,10 @@ export class Lab {
    */
   async publish(site: LabSite, dnsmasqName: string): Promise<void> {
     writeNetbootConfig(this.labRoot, netbootConfig(site));
+    if (!this.bootloadersInstalled) {
+      await installBootloaders(this.labRoot, this.cli.bootloaders);
+      this.bootloadersInstalled = true;
+    }
     await publish(this.labRoot, this.mode);
     const boot =
       this.mode === 'apply'
@@ -127,6 +134,13 @@ export class Lab {
             efi: site.efiLoader,
           });
     await this.useDnsmasq(dnsmasqName, [...labNetworkLines(this.workDir), ...boot]);
+  }
+
+  /** Runs the built netboot inside the namespace (so it reaches 10.77.0.1 like a client would). */
+  async netbootInNs(...args: string[]): Promise<RunResult> {
+    if (!this.ns) throw new Error('lab not started');
+    const [cmd, full] = this.ns.exec(process.execPath, [NETBOOT_CLI, '--root', this.labRoot, ...args]);
+    return run(cmd, full, { allowFail: true });
   }
 
   /** (Re)starts dnsmasq with the given config lines. */

@@ -90,15 +90,18 @@ export function netboot(labRoot: string, ...args: string[]): Promise<RunResult> 
   return run(process.execPath, [NETBOOT_CLI, '--root', labRoot, ...args], { allowFail: true });
 }
 
+/** What the built CLI can do, from its --help (commands are listed indented). */
+export async function cliCommands(): Promise<{ apply: boolean; bootloaders: boolean; check: boolean }> {
+  const help = (await netboot('/nonexistent', '--help')).stdout;
+  const has = (cmd: string) => new RegExp(`^ +${cmd}\\s`, 'm').test(help);
+  return { apply: has('apply'), bootloaders: has('bootloaders install'), check: has('check') };
+}
+
 /**
  * How the lab publishes a config: `apply` (files + /etc/config/dhcp) once the built CLI
  * has it, else `render` (files only; the lab then writes the DHCP side itself).
  */
 export type Publish = 'render' | 'apply';
-export async function publishMode(): Promise<Publish> {
-  const help = await netboot('/nonexistent', '--help');
-  return /^\s+apply\s/m.test(help.stdout) ? 'apply' : 'render';
-}
 
 /** `render` or `apply` must succeed; its output is part of the error otherwise. */
 export async function publish(labRoot: string, mode: Publish): Promise<RunResult> {
@@ -131,8 +134,13 @@ config dhcp 'wan'
 	option ignore '1'
 `;
 
-/** Until `netboot bootloaders install` exists, the lab puts iPXE at the top of the TFTP root. */
-export function installBootloaders(labRoot: string): void {
+/** iPXE at the top of the TFTP root: `netboot bootloaders install` once it exists, else a copy. */
+export async function installBootloaders(labRoot: string, viaCli: boolean): Promise<void> {
+  if (viaCli) {
+    const r = await netboot(labRoot, 'bootloaders', 'install', '--from', IPXE_DIR);
+    if (r.code !== 0) throw new Error(`netboot bootloaders install exited ${r.code}:\n${r.stderr}${r.stdout}`);
+    return;
+  }
   const tftp = join(labRoot, TFTP_ROOT);
   mkdirSync(tftp, { recursive: true });
   for (const b of BOOTLOADERS) copyFileSync(join(IPXE_DIR, b), join(tftp, b));
