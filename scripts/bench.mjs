@@ -2,7 +2,7 @@
 // same run (the machine is shared and noisy, so every figure is a median).
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +13,7 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (ms) => `${ms.toFixed(ms < 10 ? 2 : 1)} ms`;
 
 const out = here('../.cache/bench-core.cjs');
-await build({ entryPoints: [here('../bench/render.ts')], outfile: out, bundle: true, platform: 'node', target: 'node18', format: 'cjs', logLevel: 'warning' });
+await build({ entryPoints: [here('../bench/index.ts')], outfile: out, bundle: true, platform: 'node', target: 'node18', format: 'cjs', logLevel: 'warning' });
 const core = await import(out);
 
 console.log('render: parse + validate + render, in process (baseline: the UCI parse alone)');
@@ -49,3 +49,8 @@ const startup = (args) =>
 const bare = startup(['-e', '0']);
 const cold = startup([bundle, '--version']);
 console.log(`cold start: netboot --version ${fmt(cold)} vs node -e 0 ${fmt(bare)}: ${(cold / bare).toFixed(2)}x (target <= 1.5x; median of 21)`);
+
+const ubus = await core.benchUbus(readFileSync(here('../test/fixtures/dhcp/openwrt-24.10'), 'utf8'));
+if (ubus) {
+  console.log(`ubus uci get: native client ${ubus.nativeMs.toFixed(3)} ms/call (mean of 1,000) vs spawned \`ubus call\` ${ubus.spawnedMs.toFixed(2)} ms/call (mean of 100): ${(ubus.spawnedMs / ubus.nativeMs).toFixed(0)}x (target >= 20x)`);
+} else console.log('ubus uci get: skipped (set OWRT_PREFIX to a build of ubusd, rpcd and the ubus CLI)');

@@ -1,0 +1,2 @@
+export { benchRender, configWith } from './render';
+export { benchUbus } from './ubus';
