@@ -33,6 +33,7 @@ import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BlobmsgInputTable, type BlobmsgTable, UbusClient, UbusError } from '../src/ubus';
 import { ACL_FILE, HTDOCS, MENU_FILE, parsePo, ZH_PO_FILE } from './luci-source';
+import { until } from './helpers/owrt';
 
 const LUCI = process.env.LUCI_ROOT;
 const PREFIX = process.env.OWRT_PREFIX;
@@ -216,16 +217,6 @@ const run = (file: string, args: string[]) =>
   new Promise<{ code: number; stdout: string }>((resolve) =>
     execFile(file, args, { timeout: 20_000 }, (err, stdout) => resolve({ code: err ? Number((err as { code?: number }).code ?? -1) : 0, stdout })),
   );
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 5000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** The first file of `rel` found under the htdocs folders, app first. */
 function staticFile(roots: string[], rel: string): string | undefined {
