@@ -54,3 +54,6 @@ const ubus = await core.benchUbus(readFileSync(here('../test/fixtures/dhcp/openw
 if (ubus) {
   console.log(`ubus uci get: native client ${ubus.nativeMs.toFixed(3)} ms/call (mean of 1,000) vs spawned \`ubus call\` ${ubus.spawnedMs.toFixed(2)} ms/call (mean of 100): ${(ubus.spawnedMs / ubus.nativeMs).toFixed(0)}x (target >= 20x)`);
 } else console.log('ubus uci get: skipped (set OWRT_PREFIX to a build of ubusd, rpcd and the ubus CLI)');
+
+const d = await core.benchDaemon({ bundle, example: here('../example/router'), initScript: here('../files/etc/init.d/netboot'), prefix: process.env.OWRT_PREFIX });
+console.log(`daemon idle RSS (node ${process.versions.node}): ${d.idleMb.toFixed(1)} MB vs bare node ${d.bareMb.toFixed(1)} MB, ${(d.idleMb / d.bareMb).toFixed(2)}x (target <= 50 MB${d.ubus ? '' : '; no ubusd: set OWRT_PREFIX'})`);

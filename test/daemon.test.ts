@@ -119,7 +119,7 @@ suite(PREFIX ? `hotplug scripts with jshn from ${PREFIX}` : `hotplug scripts: ${
     });
 
     it('forwards a TFTP transfer', () => {
-      const path = '/srv/tftp/netboot/beacon/boot-my "disk".ipxe';
+      const path = '/srv/tftp/netboot/beacon/boot/my "disk".ipxe';
       const r = run(shell, tftp, { ACTION: 'add', TFTP_SIZE: '12', TFTP_ADDR: '10.0.0.5', TFTP_PATH: path });
       expect(r.stdout + r.stderr).toBe('');
       expect(JSON.parse(r.args![5]!)).toEqual({ source: 'tftp', action: 'add', ip: '10.0.0.5', path, size: '12' });
@@ -265,7 +265,7 @@ suite(PREFIX ? `netboot daemon on a private ubusd from ${PREFIX}` : `netboot dae
     tftp('netboot/menu.ipxe');
     tftp('netboot/boot.ipxe.cfg');
     tftp('netboot/hosts/52-54-00-12-34-56.ipxe');
-    tftp('netboot/beacon/boot-ubuntu1.ipxe');
+    tftp('netboot/beacon/boot/ubuntu1.ipxe');
     const { clients: list } = await call('clients');
     expect(list).toHaveLength(1);
     expect(list[0]).toMatchObject({
@@ -274,7 +274,7 @@ suite(PREFIX ? `netboot daemon on a private ubusd from ${PREFIX}` : `netboot dae
       hostname: 'desk',
       arch: 'efi64',
       firmware: 'ipxe',
-      files: ['snponly.efi', 'netboot/menu.ipxe', 'netboot/boot.ipxe.cfg', 'netboot/hosts/52-54-00-12-34-56.ipxe', 'netboot/beacon/boot-ubuntu1.ipxe'],
+      files: ['snponly.efi', 'netboot/menu.ipxe', 'netboot/boot.ipxe.cfg', 'netboot/hosts/52-54-00-12-34-56.ipxe', 'netboot/beacon/boot/ubuntu1.ipxe'],
       choice: { kind: 'boot', target: 'ubuntu1' },
     });
     expect(list[0].steps.map((s: { step: string }) => s.step)).toEqual(['dhcp-pxe', 'bootloader', 'dhcp-ipxe', 'menu', 'config', 'host', 'boot']);
@@ -298,7 +298,7 @@ suite(PREFIX ? `netboot daemon on a private ubusd from ${PREFIX}` : `netboot dae
     clients.push(c);
     const mac = (i: number) => `52:54:01:${[i >> 16, (i >> 8) & 255, i & 255].map((b) => b.toString(16).padStart(2, '0')).join(':')}`;
     const ip = (i: number) => `10.1.${(i >> 8) & 255}.${i & 255}`;
-    const files = ['undionly.kpxe', 'netboot/menu.ipxe', 'netboot/boot.ipxe.cfg', 'netboot/beacon/boot-ubuntu1.ipxe'];
+    const files = ['undionly.kpxe', 'netboot/menu.ipxe', 'netboot/boot.ipxe.cfg', 'netboot/beacon/boot/ubuntu1.ipxe'];
     const send = async (from: number, to: number) => {
       const inFlight = 64;
       let next = from;

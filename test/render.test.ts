@@ -48,11 +48,12 @@ describe('every rendered script reads cleanly as iPXE', () => {
 });
 
 describe("the seed menu's behaviour", () => {
-  it('writes the menu, the site settings, a script per host and a beacon per target and installer', () => {
+  it('writes the menu, the site settings, a script per host and a beacon per target and per target and installer', () => {
     expect([...files().keys()].sort()).toEqual([
-      'netboot/beacon/boot-disk1.ipxe',
-      'netboot/beacon/boot-disk2.ipxe',
-      'netboot/beacon/install-deb.ipxe',
+      'netboot/beacon/boot/disk1.ipxe',
+      'netboot/beacon/boot/disk2.ipxe',
+      'netboot/beacon/install/disk1/deb.ipxe',
+      'netboot/beacon/install/disk2/deb.ipxe',
       'netboot/boot.ipxe.cfg',
       'netboot/hosts/52-54-00-00-00-01.ipxe',
       'netboot/menu.ipxe',
@@ -61,10 +62,11 @@ describe("the seed menu's behaviour", () => {
 
   it('fetches the beacon of the choice over TFTP right before acting', () => {
     const boot = simulate(files(), { mac: '52:54:00:00:00:01' });
-    expect(boot.fetched.at(-1)).toBe('netboot/beacon/boot-disk1.ipxe');
+    expect(boot.fetched.at(-1)).toBe('netboot/beacon/boot/disk1.ipxe');
     const install = simulate(files(), { mac: UNKNOWN, choices: ['t-disk2', 'm-disk2', 'i-deb'] });
-    expect(install.fetched.at(-1)).toBe('netboot/beacon/install-deb.ipxe');
-    expect(files().get('netboot/menu.ipxe')).toContain('imgfetch --name nb-beacon tftp://${next-server}/netboot/beacon/boot-disk1.ipxe ||');
+    expect(install.fetched.at(-1)).toBe('netboot/beacon/install/disk2/deb.ipxe');
+    expect(files().has('netboot/beacon/install/disk2/deb.ipxe')).toBe(true);
+    expect(files().get('netboot/menu.ipxe')).toContain('imgfetch --name nb-beacon tftp://${next-server}/netboot/beacon/boot/disk1.ipxe ||');
   });
 
   it('keeps the site variables in boot.ipxe.cfg, timeouts in milliseconds', () => {

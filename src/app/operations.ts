@@ -1,7 +1,7 @@
 // The operations behind both the CLI and the ubus object (docs/design.md,
 // "The ubus API"): each returns the JSON object the API documents.
 
-import { runChecks, type CheckReport } from '../check';
+import type { CheckReport } from '../check';
 import { checkMac } from '../config/values';
 import { hostFile, OWNED_DIR } from '../ipxe/render';
 import { applyConfig } from './apply';
@@ -25,6 +25,9 @@ export async function previewScript(ctx: AppContext, mac: string) {
 export async function checkReport(ctx: AppContext, tftpServer = '127.0.0.1'): Promise<CheckReport> {
   const s = await readState(ctx);
   if (!s.model) return { ok: false, checks: s.errors.map((e) => ({ name: e.where, ok: false, detail: e.message })) };
+  // Loaded on demand: the probes pull in http, https, tls and the tftp client,
+  // about 4 MB the daemon would otherwise carry for a rare button press.
+  const { runChecks } = await import('../check');
   return runChecks(s.model, s.tftpDir, tftpServer);
 }
 

@@ -87,15 +87,19 @@ export function relativeToRoot(path: string, tftpRoot: string): string {
   return p.startsWith(root) ? p.slice(root.length) : p.replace(/^\/+/, '');
 }
 
-type TftpKind = { step: StepName; name?: string; arch?: Arch };
+type TftpKind = { step: StepName; name?: string; target?: string; arch?: Arch };
 
-const BEACON = /^netboot\/beacon\/(boot|install)-([^/]+)\.ipxe$/;
+// netboot/beacon/boot/<target>.ipxe, netboot/beacon/install/<target>/<installer>.ipxe (src/ipxe/render.ts)
+const BOOT_BEACON = /^netboot\/beacon\/boot\/([^/]+)\.ipxe$/;
+const INSTALL_BEACON = /^netboot\/beacon\/install\/([^/]+)\/([^/]+)\.ipxe$/;
 const TARGET = /^netboot\/targets\/([^/]+)\.ipxe$/;
 
 /** What fetching this file (relative to the TFTP root) says about the client. */
 function classify(rel: string): TftpKind {
-  const beacon = BEACON.exec(rel);
-  if (beacon) return { step: beacon[1] as 'boot' | 'install', name: beacon[2] };
+  const boot = BOOT_BEACON.exec(rel);
+  if (boot) return { step: 'boot', name: boot[1] };
+  const install = INSTALL_BEACON.exec(rel);
+  if (install) return { step: 'install', target: install[1], name: install[2] };
   const target = TARGET.exec(rel);
   if (target) return { step: 'target', name: target[1] };
   if (rel === 'netboot/menu.ipxe') return { step: 'menu' };
@@ -114,8 +118,6 @@ export class Journeys {
   // Insertion order is recency: a touched journey is moved to the end.
   private readonly byMac = new Map<string, Journey>();
   private readonly macByIp = new Map<string, string>();
-  // The last CHAP target script each PC fetched, to name an install's target.
-  private readonly lastTarget = new Map<string, string>();
   // Leases of clients that showed no sign of PXE (dnsmasq passes option 60
   // and 77 only with some events): a TFTP fetch from one starts its journey.
   private readonly otherLeases = new Map<string, { mac: string; hostname: string | null }>();
@@ -183,15 +185,13 @@ export class Journeys {
     if (kind.step === 'bootloader') j.firmware = 'pxe';
     if (rel.startsWith('netboot/')) j.firmware = 'ipxe';
     j.files = [...j.files.filter((f) => f !== rel), rel].slice(-this.limits.maxSteps);
-    if (kind.step === 'target') this.lastTarget.set(mac, kind.name!);
     if (kind.step === 'boot') {
       j.choice = { kind: 'boot', target: kind.name! };
       return this.step(j, now, 'boot', `chose boot ${kind.name}`);
     }
     if (kind.step === 'install') {
-      const target = this.lastTarget.get(mac) ?? null;
-      j.choice = { kind: 'install', target, installer: kind.name! };
-      return this.step(j, now, 'install', `chose install ${kind.name}${target ? ` on ${target}` : ''}`);
+      j.choice = { kind: 'install', target: kind.target!, installer: kind.name! };
+      return this.step(j, now, 'install', `chose install ${kind.name} on ${kind.target}`);
     }
     return this.step(j, now, kind.step, `fetched ${rel}`);
   }
@@ -210,7 +210,6 @@ export class Journeys {
   private evict(mac: string): void {
     const j = this.byMac.get(mac)!;
     this.byMac.delete(mac);
-    this.lastTarget.delete(mac);
     if (j.ip !== null && this.macByIp.get(j.ip) === mac) this.macByIp.delete(j.ip);
   }
 
@@ -220,7 +219,6 @@ export class Journeys {
     j.choice = null;
     j.steps = [];
     j.firmware = null;
-    this.lastTarget.delete(j.mac);
     return j;
   }
 

@@ -39,12 +39,11 @@ const script = (lines: string[]) => `#!ipxe\n${HEADER}\n${lines.join('\n')}\n`;
  * took (docs/design.md, boot journeys). Always TFTP: only dnsmasq reports
  * fetches, also when the menus come over HTTP.
  */
-export const beaconFile = (kind: 'boot' | 'install', name: string) => `${OWNED_DIR}/beacon/${kind}-${name}.ipxe`;
+export const bootBeacon = (target: string) => `${OWNED_DIR}/beacon/boot/${target}.ipxe`;
+/** Per target and installer, so the fetch alone says what is installed where. */
+export const installBeacon = (target: string, installer: string) => `${OWNED_DIR}/beacon/install/${target}/${installer}.ipxe`;
 const BEACON = '#!ipxe\n# netboot beacon: fetched to report a boot choice; does nothing\n';
-const beacon = (kind: 'boot' | 'install', n: string) => [
-  ipxe`imgfetch --name nb-beacon tftp://\${next-server}/${text(beaconFile(kind, n))} ||`,
-  'imgfree nb-beacon ||',
-];
+const beacon = (path: Safe) => [ipxe`imgfetch --name nb-beacon tftp://\${next-server}/${path} ||`, 'imgfree nb-beacon ||'];
 
 function bootCfg(m: Model): string {
   const s = m.settings;
@@ -89,7 +88,7 @@ function installerLines(inst: Installer): string[] {
   ];
   const failed = ' || goto nb-failed';
   const hook = spec.kind === 'linux' || spec.kind === 'debian-installer' || spec.kind === 'chain' ? 'sanhook ${root-path}' : 'sanhook --drive 0x80 ${root-path}';
-  out.push(...beacon('install', inst.name), hook + failed);
+  out.push(...beacon(join([own(`${OWNED_DIR}/beacon/install/\${nb-target}/`), name(inst.name), own('.ipxe')], '')), hook + failed);
   switch (spec.kind) {
     case 'debian-installer':
     case 'linux': {
@@ -142,9 +141,11 @@ function debianArgs(preseed: string | undefined): Safe[] {
   return args;
 }
 
+const offeredInstallers = (m: Model, t: Target) => m.installers.filter((i) => !t.installers.length || t.installers.includes(i.name));
+
 function targetLines(m: Model, t: Target): string[] {
   const [tl, bl, ml] = ['t', 'b', 'm'].map((p) => name(`${p}-${t.name}`));
-  const offered = m.installers.filter((i) => !t.installers.length || t.installers.includes(i.name));
+  const offered = offeredInstallers(m, t);
   const out = [
     '',
     ipxe`:${tl}`,
@@ -174,7 +175,7 @@ function targetLines(m: Model, t: Target): string[] {
     '',
     ipxe`:${bl}`,
     'echo Booting ${nb-title} from iSCSI for ${initiator-iqn}',
-    ...beacon('boot', t.name),
+    ...beacon(text(bootBeacon(t.name))),
     'set keep-san 1',
     (t.sanFilename ? ipxe`sanboot --filename ${text(t.sanFilename)} \${root-path}` : 'sanboot ${root-path}') + ' || goto nb-failed',
     'goto nb-menu',
@@ -293,7 +294,9 @@ export function renderFiles(m: Model): Map<string, string> {
   files.set(`${OWNED_DIR}/boot.ipxe.cfg`, bootCfg(m));
   for (const t of m.targets) if (t.chap) files.set(targetFile(t), chapScript(t));
   for (const h of m.hosts) files.set(hostFile(h.mac), hostScript(h));
-  for (const t of m.targets) files.set(beaconFile('boot', t.name), BEACON);
-  for (const i of m.installers) files.set(beaconFile('install', i.name), BEACON);
+  for (const t of m.targets) {
+    files.set(bootBeacon(t.name), BEACON);
+    for (const i of offeredInstallers(m, t)) files.set(installBeacon(t.name, i.name), BEACON);
+  }
   return files;
 }
