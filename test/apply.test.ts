@@ -6,7 +6,7 @@ import { readTree } from '../src/fs/tree';
 import { parseUci, type UciPackage } from '../src/uci';
 import { BASE, withOption } from './helpers/config';
 import { BUNDLE, makeRoot, netboot } from './helpers/bundle';
-import { dnsmasqLines } from './helpers/dnsmasq-conf';
+import { translateDhcp } from './e2e/lab/uci-dhcp';
 
 const CORPUS = ['openwrt-23.05', 'openwrt-24.10', 'user-boot', 'static-leases'].map(
   (name) => [name, readFileSync(resolve(__dirname, 'fixtures/dhcp', name), 'utf8')] as const,
@@ -66,8 +66,12 @@ describe.each(CORPUS)('apply on the %s dhcp config', (_, original) => {
   it('the dnsmasq options derived from it pass dnsmasq --test (24.10 and 23.05 forms)', () => {
     const root = makeRoot({ netboot: withOption('main', 'http_url', 'http://192.168.1.1/netboot/'), dhcp: original });
     netboot(['--root', root, 'apply']);
-    for (const release of ['24.10', '23.05'] as const) {
-      const lines = dnsmasqLines(parseUci(dhcpOf(root), 'dhcp'), { release });
+    // The boot lab's translation of dnsmasq.init; 23.05 writes net: where 24.10 writes tag:.
+    const lines2410 = translateDhcp(dhcpOf(root), (p) => p);
+    for (const [release, lines] of [
+      ['24.10', lines2410],
+      ['23.05', lines2410.map((l) => l.replace(/^dhcp-boot=tag:/, 'dhcp-boot=net:'))],
+    ] as const) {
       expect(lines).toEqual(expect.arrayContaining(['enable-tftp', 'dhcp-userclass=set:netboot_ipxe,iPXE', 'dhcp-option=netboot_ipxe,encap:175,176,1']));
       const conf = join(root, `dnsmasq-${release}.conf`);
       writeFileSync(conf, `port=0\n${lines.join('\n')}\n`);
