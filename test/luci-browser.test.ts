@@ -5,35 +5,38 @@
 // checkout of openwrt/luci: luci.js, cbi.js, ui.js, form.js, rpc.js, uci.js,
 // the bootstrap theme); ubusd and rpcd from OWRT_PREFIX, with rpcd's session
 // login, its ACL checks (this app's acl.d file plus luci-base's) and its uci
-// object reading and saving the router's /etc/config; the netboot CLI's
-// status, validate and plan JSON over that same config; menus and scripts
-// rendered by netboot for the preview.
+// object reading and saving the router's /etc/config; and the bundle's
+// `netboot daemon` on that same ubusd and router folder (a copy of
+// example/router), which answers every call of the Status page: status,
+// validate, plan, apply (editing the copy's /etc/config/dhcp: with --root
+// there is no dnsmasq to reload), check (its real probes, whatever the
+// network answers), preview, and clients, whose boot journeys come from
+// DHCP and TFTP events sent through the real hotplug scripts with the real
+// jshn and ubus CLI.
 //
 // What this test serves itself, standing in for pieces that need ucode or a
 // router: the HTML page around a view and the menu JSON (LuCI's ucode
 // dispatcher does that on a router), the translation table (po2lmo + the
 // dispatcher), the /ubus/ JSON-RPC endpoint (uhttpd-mod-ubus: same session
-// check, then the call, here through src/ubus), luci-rpc getDHCPLeases
+// check, then the call, here through src/ubus), and luci-rpc getDHCPLeases
 // (rpcd-mod-luci, a C plugin needing libnl and iwinfo) with fixed leases,
-// and netboot's apply, clients and check replies (the daemon's, shaped as
-// docs/design.md specifies). apply always fails here, so the test can see
-// that the page shows netboot's own message.
+// the same PCs whose boots the hotplug scripts report.
 //
 // LUCI_ROOT, OWRT_PREFIX and a Chromium (CHROMIUM, default /usr/bin/chromium)
 // are needed, else the suite is skipped. UPDATE_SCREENSHOTS=1 writes the
 // pages' PNGs into docs/screenshots/.
 
-import { ChildProcess, execFile, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { ChildProcess, spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BlobmsgInputTable, type BlobmsgTable, UbusClient, UbusError } from '../src/ubus';
+import { type BlobmsgInputTable, UbusClient, UbusError } from '../src/ubus';
 import { ACL_FILE, HTDOCS, MENU_FILE, parsePo, ZH_PO_FILE } from './luci-source';
-import { until } from './helpers/owrt';
+import { type Daemon, hotplugScripts, startDaemon, startUserland, until, type Userland } from './helpers/owrt';
 
 const LUCI = process.env.LUCI_ROOT;
 const PREFIX = process.env.OWRT_PREFIX;
@@ -63,49 +66,26 @@ const LEASES = [
   { expires: 39020, hostname: 'lab-pc', macaddr: '52:54:00:9A:0B:1C', ipaddr: '192.168.1.142' },
 ];
 
-const now = Math.floor(Date.now() / 1000);
-const CLIENTS = {
-  clients: [
-    {
-      mac: '52:54:00:12:34:56', ip: '192.168.1.101', hostname: 'desk', arch: 'x86_64', firmware: 'ipxe',
-      files: ['undionly.kpxe', 'netboot/menu.ipxe', 'netboot/hosts/52-54-00-12-34-56.ipxe'],
-      choice: { kind: 'boot', target: 'ubuntu1' },
-      steps: [
-        { time: now - 42, step: 'dhcp', detail: 'PXE firmware, BIOS' },
-        { time: now - 41, step: 'tftp', detail: 'undionly.kpxe' },
-        { time: now - 39, step: 'dhcp', detail: 'iPXE' },
-        { time: now - 38, step: 'tftp', detail: 'netboot/menu.ipxe' },
-        { time: now - 38, step: 'tftp', detail: 'netboot/hosts/52-54-00-12-34-56.ipxe' },
-        { time: now - 37, step: 'boot', detail: 'sanboot ubuntu1' },
-      ],
-      last_seen: now - 37,
-    },
-    {
-      mac: '52:54:00:9a:0b:1c', ip: '192.168.1.142', hostname: 'lab-pc', arch: 'x86_64', firmware: 'pxe',
-      files: ['snponly.efi'], choice: null,
-      steps: [
-        { time: now - 5, step: 'dhcp', detail: 'PXE firmware, UEFI x86-64' },
-        { time: now - 4, step: 'tftp', detail: 'snponly.efi' },
-      ],
-      last_seen: now - 4,
-    },
-  ],
-};
+// How each PC boots, as dnsmasq reports it: desk, a host netboot knows,
+// boots its disk with no keypress; lab-pc, unknown, gets the menu and starts
+// an installer. The first file is the PXE firmware's bootloader, the rest are
+// fetched by iPXE. `shown` is the journey row the Status page must show.
+const BOOTS = [
+  {
+    lease: LEASES[0]!, vendorclass: 'PXEClient:Arch:00000:UNDI:002001', tags: 'lan',
+    files: ['undionly.kpxe', 'netboot/menu.ipxe', 'netboot/boot.ipxe.cfg', 'netboot/hosts/52-54-00-12-34-56.ipxe', 'netboot/beacon/boot/ubuntu1.ipxe'],
+    shown: { firmware: 'bios iPXE', choice: 'boot ubuntu1' },
+  },
+  {
+    lease: LEASES[1]!, vendorclass: 'PXEClient:Arch:00007:UNDI:003016', tags: 'lan netboot_efi64',
+    files: ['snponly.efi', 'netboot/menu.ipxe', 'netboot/boot.ipxe.cfg', 'netboot/beacon/install/ubuntu1/ubuntu1804.ipxe'],
+    shown: { firmware: 'efi64 iPXE', choice: 'install ubuntu1804 onto ubuntu1' },
+  },
+];
 
-const CHECKS = {
-  ok: false,
-  checks: [
-    { name: 'iSCSI portal 192.168.1.10:3260', ok: true, detail: 'connected in 2 ms' },
-    { name: 'boot files', ok: true, detail: '5 files under /srv/tftp/netboot are current' },
-    { name: 'installer_url', ok: false, detail: 'HTTP 404 for http://192.168.1.10/install/' },
-  ],
-};
-
-const APPLY_FAILURE = {
-  ok: false,
-  message: 'apply failed while reloading dnsmasq: /etc/init.d/dnsmasq reload exited with status 1; the previous files and dhcp settings were restored',
-  files_changed: 0, dhcp_changed: 0, reloaded: false,
-};
+const NO_DNSMASQ = 'nothing was changed: dhcp: no "config dnsmasq" section in /etc/config/dhcp: netboot needs dnsmasq as the DHCP and TFTP server';
+/** The example's dhcp file without its `config dnsmasq` section, which netboot refuses to apply to. */
+const withoutDnsmasq = (dhcp: string) => dhcp.replace(/^config dnsmasq\n(\t.*\n)*\n/m, '');
 
 // ---- Chromium over the DevTools protocol (--remote-debugging-pipe) ----
 
@@ -213,11 +193,6 @@ class Page {
 
 // ---- the router side ----
 
-const run = (file: string, args: string[]) =>
-  new Promise<{ code: number; stdout: string }>((resolve) =>
-    execFile(file, args, { timeout: 20_000 }, (err, stdout) => resolve({ code: err ? Number((err as { code?: number }).code ?? -1) : 0, stdout })),
-  );
-
 /** The first file of `rel` found under the htdocs folders, app first. */
 function staticFile(roots: string[], rel: string): string | undefined {
   for (const root of roots) {
@@ -232,14 +207,19 @@ const TYPES: Record<string, string> = { '.js': 'application/javascript', '.css':
 suite(title, () => {
   let dir: string;
   let router: string;
-  let sock: string;
+  let dhcpFile: string;
+  let exampleDhcp: string;
   let sid: string;
   let server: Server;
   let base: string;
+  let land: Userland;
+  let daemon: Daemon;
   let bus: UbusClient;
+  let chrome: ChildProcess;
   let browser: Browser;
   let page: Page;
-  const procs: ChildProcess[] = [];
+  // netboot's last reply to each method the page called, to hold the page to.
+  const replies = new Map<string, Record<string, unknown>>();
 
   /** The menu tree LuCI's dispatcher would send for this session: Services → Network Boot. */
   function menuJson() {
@@ -296,7 +276,9 @@ suite(title, () => {
     const access = await bus.call('session', 'access', { ubus_rpc_session: session, scope: 'ubus', object, function: method });
     if (access.access !== true) { if (process.env.DEBUG_UBUS) console.log('denied', object, method); return error(-32002, 'Access denied'); }
     try {
-      return reply([0, await bus.call(object, method, { ...args, ubus_rpc_session: session })]);
+      const result = await bus.call(object, method, { ...args, ubus_rpc_session: session });
+      if (object === 'netboot') replies.set(method, result);
+      return reply([0, result]);
     } catch (e) {
       if (process.env.DEBUG_UBUS) console.log('ubus', object, method, JSON.stringify(args), String(e));
       if (e instanceof UbusError) return reply([e.code]);
@@ -325,31 +307,38 @@ suite(title, () => {
     send(404, 'text/plain', 'not found');
   }
 
-  /** netboot's CLI over the router folder: the same JSON the daemon returns. */
-  async function cli(command: string, root = router): Promise<BlobmsgTable> {
-    const r = await run(process.execPath, [BUNDLE, '--root', root, command, '--json']);
-    return JSON.parse(r.stdout) as BlobmsgTable;
+  /** One PC's boot, event by event, through netboot's hotplug scripts. */
+  function boot(send: ReturnType<typeof hotplugScripts>, pc: (typeof BOOTS)[number]) {
+    const { macaddr, ipaddr, hostname } = pc.lease;
+    const lease = { MACADDR: macaddr, IPADDR: ipaddr, HOSTNAME: hostname, DNSMASQ_VENDOR_CLASS: pc.vendorclass };
+    const tftp = (path: string) => send('tftp', { ACTION: 'add', TFTP_SIZE: '1000', TFTP_ADDR: ipaddr, TFTP_PATH: `/srv/tftp/${path}` });
+    const [loader, ...scripts] = pc.files;
+    send('dhcp', { ACTION: 'add', DNSMASQ_TAGS: pc.tags, ...lease });
+    tftp(loader!);
+    send('dhcp', { ACTION: 'update', DNSMASQ_USER_CLASS0: 'iPXE', DNSMASQ_TAGS: `${pc.tags} netboot_ipxe`, ...lease });
+    scripts.forEach(tftp);
   }
 
   beforeAll(async () => {
     expect(existsSync(BUNDLE), 'dist/netboot.js: run npm run build first').toBe(true);
     dir = mkdtempSync(join(tmpdir(), 'netboot-luci-'));
-    sock = join(dir, 'ubus.sock');
 
     // The router: the example config, plus rpcd's login for the test user,
     // who gets luci-base's groups and this app's, and nothing else.
     router = join(dir, 'router');
     cpSync(join(REPO, 'example/router'), router, { recursive: true });
-    writeFileSync(join(router, 'etc/config/rpcd'), [
+    const config = join(router, 'etc/config');
+    // The daemon applies at start. Without dnsmasq's section that apply
+    // fails and leaves the dhcp changes for the page to apply.
+    dhcpFile = join(config, 'dhcp');
+    exampleDhcp = readFileSync(dhcpFile, 'utf8');
+    writeFileSync(dhcpFile, withoutDnsmasq(exampleDhcp));
+    writeFileSync(join(config, 'rpcd'), [
       'config rpcd', "\toption socket '/var/run/ubus/ubus.sock'", "\toption timeout '30'", '',
       'config login', `\toption username '${LOGIN.username}'`, `\toption password '${LOGIN_HASH}'`,
       ...['unauthenticated', 'luci-base', 'luci-app-netboot'].flatMap((g) => [`\tlist read '${g}'`, `\tlist write '${g}'`]), '',
     ].join('\n'));
-    cpSync(join(LUCI!, 'modules/luci-base/root/etc/config/luci'), join(router, 'etc/config/luci'));
-    // A copy rendered for the preview: the files a PC would fetch.
-    const rendered = join(dir, 'rendered');
-    cpSync(router, rendered, { recursive: true });
-    await run(process.execPath, [BUNDLE, '--root', rendered, 'render']);
+    cpSync(join(LUCI!, 'modules/luci-base/root/etc/config/luci'), join(config, 'luci'));
 
     const acls = join(dir, 'acl.d');
     mkdirSync(acls);
@@ -358,49 +347,18 @@ suite(title, () => {
     // What OpenWrt's rpcd package installs: anyone may ask and log in.
     writeFileSync(join(acls, 'unauthenticated.json'), JSON.stringify({ unauthenticated: { description: 'Access controls for unauthenticated requests', read: { ubus: { session: ['access', 'login'] } } } }));
 
-    procs.push(spawn(join(PREFIX!, 'sbin/ubusd'), ['-s', sock], { stdio: 'ignore' }));
-    await until('ubusd', async () => (existsSync(sock) ? true : undefined));
-
-    // rpcd sees the router's /etc (plus links to the real entries) and only
-    // the two ACL files, in a mount namespace of its own.
-    const etc = join(router, 'etc');
-    const orig = join(dir, 'orig-etc');
-    mkdirSync(orig);
-    for (const name of readdirSync('/etc')) if (name !== 'config') symlinkSync(join(orig, name), join(etc, name));
-    const share = join(PREFIX!, 'share');
-    const script = [
-      `mount --bind /etc ${orig}`, `mount --bind ${etc} /etc`, 'mount -t tmpfs tmpfs /run',
-      `mount -t tmpfs tmpfs ${share}`, `mkdir -p ${share}/rpcd`, `cp -r ${acls} ${share}/rpcd/acl.d`,
-      `exec ${join(PREFIX!, 'sbin/rpcd')} -s ${sock}`,
-    ].join(' && ');
-    procs.push(spawn('unshare', ['-m', 'sh', '-c', script], { stdio: 'ignore' }));
-
-    bus = await UbusClient.connect({ path: sock, timeoutMs: 20_000 });
-    await until('rpcd', async () => ((await bus.lookup('session')).length ? true : undefined));
+    land = await startUserland(config, { acls });
+    daemon = await startDaemon(router, land.socket);
+    await daemon.logged(`netboot: apply failed: ${NO_DNSMASQ}`);
+    bus = await UbusClient.connect({ path: land.socket, timeoutMs: 30_000 });
     const login = await bus.call('session', 'login', LOGIN);
     sid = login.ubus_rpc_session as string;
 
     await bus.addObject('luci-rpc', {
       getDHCPLeases: { signature: { family: 'int32' }, handler: () => ({ dhcp_leases: LEASES, dhcp6_leases: [] }) },
     });
-    await bus.addObject('netboot', {
-      status: { handler: () => cli('status') },
-      validate: { handler: () => cli('validate') },
-      plan: { handler: () => cli('plan') },
-      apply: { handler: () => APPLY_FAILURE },
-      clients: { handler: () => CLIENTS },
-      check: { handler: () => CHECKS },
-      preview: {
-        signature: { mac: 'string' },
-        handler: ({ mac }) => {
-          const m = String(mac).toLowerCase();
-          const host = /config host '(\w+)'\n\toption mac '([^']+)'/g;
-          const name = [...readFileSync(join(router, 'etc/config/netboot'), 'utf8').matchAll(host)].find((h) => h[2] === m)?.[1] ?? null;
-          const path = name ? `netboot/hosts/${m.replaceAll(':', '-')}.ipxe` : 'netboot/menu.ipxe';
-          return { mac: m, host: name, path, script: readFileSync(join(rendered, 'srv/tftp', path), 'utf8') };
-        },
-      },
-    });
+    const send = hotplugScripts(land.socket, dir);
+    for (const pc of BOOTS) boot(send, pc);
 
     server = createServer((req, res) => {
       handle(req, res).catch((e: Error) => {
@@ -411,13 +369,12 @@ suite(title, () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-    const chrome = spawn(
+    chrome = spawn(
       CHROMIUM,
       ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync',
         '--hide-scrollbars', `--user-data-dir=${join(dir, 'chromium')}`, '--remote-debugging-pipe', 'about:blank'],
       { stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'] },
     );
-    procs.push(chrome);
     browser = new Browser(chrome);
     page = await browser.page();
     if (process.env.UPDATE_SCREENSHOTS) mkdirSync(SHOTS, { recursive: true });
@@ -427,8 +384,11 @@ suite(title, () => {
     server?.close();
     bus?.close();
     await browser?.send('Browser.close').catch(() => undefined);
-    await Promise.all(procs.map((p) => (p.exitCode === null ? (p.kill(), once(p, 'exit')) : undefined)));
-    if (dir) rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+    if (chrome && chrome.exitCode === null && chrome.signalCode === null) await (chrome.kill(), once(chrome, 'exit'));
+    await daemon?.stop();
+    land?.stop();
+    // Chromium's helper processes may still write to its profile after it exits.
+    if (dir) await until('the test folder to go', async () => (rmSync(dir, { recursive: true, force: true }), true), 10_000);
   });
 
   const url = (view: string, lang = 'en') => `${base}/cgi-bin/luci/admin/services/netboot/${view}?lang=${lang}`;
@@ -468,7 +428,7 @@ suite(title, () => {
     await bus.call('uci', 'revert', { config: 'netboot', ubus_rpc_session: sid });
   });
 
-  it('hosts: the MAC picker lists the router’s leases; a MAC another host has is refused in netboot’s words', async () => {
+  it('hosts: the MAC picker lists the router’s leases; a MAC another host has is refused in netboot’s words until a lease replaces it', async () => {
     await page.open(url('hosts'), READY.hosts);
     await page.click('#cbi-netboot-host .cbi-section-create .cbi-button-add');
     const mac = '.modal [data-name="mac"]';
@@ -484,31 +444,75 @@ suite(title, () => {
     await page.click(`${mac} .open`);
     await page.click(`${mac} li[data-value="52:54:00:9a:0b:1c"]`);
     await page.until('the lease’s host name', "document.querySelector('.modal [data-name=\"hostname\"] input').value == 'lab-pc'");
+    expect(await tooltip()).toBeNull();
     await save('hosts-add');
+    await page.click('.modal .cbi-button-positive');
+    const changes = await until('the saved host', async () => {
+      const c = await bus.call('uci', 'changes', { config: 'netboot', ubus_rpc_session: sid });
+      return JSON.stringify(c).includes('lab-pc') ? c : undefined;
+    });
+    expect(changes.changes).toEqual(expect.arrayContaining([['set', expect.any(String), 'mac', '52:54:00:9a:0b:1c'], ['set', expect.any(String), 'hostname', 'lab-pc']]));
+    await bus.call('uci', 'revert', { config: 'netboot', ubus_rpc_session: sid });
   });
 
-  it('status: a failed apply shows netboot’s message; checks and the script preview come from netboot', async () => {
+  /** The text of each cell of a table's rows. */
+  const rows = (table: string) =>
+    page.eval<string[][]>(`[...document.querySelectorAll('${table} .tr:not(.table-titles)')].map((r) => [...r.querySelectorAll('.td')].map((c) => c.textContent))`);
+  const applyButton = () => page.eval<boolean>("!document.getElementById('netboot-apply').disabled");
+
+  it('status: the daemon’s start apply failed, and the page says why in netboot’s words', async () => {
     await page.open(url('status'), READY.status);
-    expect(await page.text('#netboot-overview')).toContain('/srv/tftp');
+    expect(await page.text('#netboot-overview')).toContain(NO_DNSMASQ);
+    expect(await page.text('#netboot-errors')).toContain('no "config dnsmasq" section in /etc/config/dhcp');
+    expect(await applyButton()).toBe(false);
+  });
+
+  it('status: an apply netboot refuses shows its message; a good one edits the router’s dhcp', async () => {
+    writeFileSync(dhcpFile, exampleDhcp);
+    await page.open(url('status'), READY.status);
     expect(await page.text('#netboot-plan-dhcp')).toContain('dhcp.netboot_boot_ipxe');
+    expect(await applyButton()).toBe(true);
+    // The config changes behind the open page, so netboot refuses what the page offered.
+    writeFileSync(dhcpFile, withoutDnsmasq(exampleDhcp));
     await page.click('#netboot-apply');
     await page.until('the apply notification', "!!document.querySelector('.alert-message.danger')");
-    expect(await page.text('.alert-message.danger')).toContain(APPLY_FAILURE.message);
-    await page.eval("document.querySelectorAll('.alert-message.danger').forEach((n) => n.remove())");
+    expect(await page.text('.alert-message.danger p')).toBe(NO_DNSMASQ);
 
+    writeFileSync(dhcpFile, exampleDhcp);
+    await page.open(url('status'), READY.status);
+    await page.click('#netboot-apply');
+    await page.until('the apply notification', "!!document.querySelector('.alert-message.info')");
+    const message = await page.text('.alert-message.info p');
+    expect(message).toMatch(/^applied: \d+ file change\(s\), \d+ dhcp change\(s\), dnsmasq not reloaded \(not on a router\)$/);
+    await daemon.logged(`netboot: apply ok: ${message}`);
+    expect(readFileSync(dhcpFile, 'utf8')).toMatch(/^config \w+ 'netboot_boot_ipxe'$/m);
+    // The page reloads the report: nothing is left to apply.
+    await page.until('the report after the apply', `document.getElementById('netboot-overview').textContent.includes(${JSON.stringify(message)})`);
+    expect(await applyButton()).toBe(false);
+  });
+
+  it('status: checks, boot journeys and the script preview come from netboot', async () => {
     await page.click('#netboot-check');
-    await page.until('the check results', "!!document.querySelector('#netboot-check-results .tr:not(.table-titles)')");
-    expect(await page.text('#netboot-check-results')).toContain('HTTP 404 for http://192.168.1.10/install/');
+    // netboot's probes wait for the NAS and TFTP as long as they need.
+    await page.until('the check results', "!!document.querySelector('#netboot-check-results .tr:not(.table-titles)')", 40_000);
+    const check = replies.get('check') as { checks: { name: string; ok: boolean; detail: string }[] };
+    expect(check.checks.length).toBeGreaterThan(0);
+    expect(await rows('#netboot-check-results')).toEqual(check.checks.map((c) => [c.name, c.ok ? 'ok' : 'failed', c.detail]));
+
+    // Most recently seen first.
+    const journeys = await rows('#netboot-clients');
+    expect(journeys.map(([client, firmware, choice]) => [client, firmware, choice])).toEqual(
+      BOOTS.map(({ lease, shown }) => [`${lease.macaddr.toLowerCase()}${lease.hostname} ${lease.ipaddr}`, shown.firmware, shown.choice]).reverse(),
+    );
 
     await page.type('#netboot-preview-mac', '52:54:00:12:34:56');
     await page.click('#netboot-preview');
     await page.until('the preview', "!!document.querySelector('#netboot-preview-output pre')");
     const script = await page.text('#netboot-preview-output pre');
     expect(script.startsWith('#!ipxe')).toBe(true);
-    expect(script).toBe(readFileSync(join(dir, 'rendered/srv/tftp/netboot/hosts/52-54-00-12-34-56.ipxe'), 'utf8'));
-    expect(await page.text('#netboot-clients')).toContain('sanboot ubuntu1');
+    expect(script).toBe(readFileSync(join(router, 'srv/tftp/netboot/hosts/52-54-00-12-34-56.ipxe'), 'utf8'));
     await save('status');
-  });
+  }, 60_000);
 
   it('zh_Hans: the pages speak Chinese', async () => {
     await page.open(url('settings', 'zh_Hans'), READY.settings);
@@ -526,6 +530,6 @@ suite(title, () => {
     const dhcp = await ubusRequest({ jsonrpc: '2.0', id: 2, method: 'call', params: [sid, 'uci', 'set', { config: 'dhcp', section: 'lan', values: { start: '1' } }] });
     expect(dhcp).toMatchObject({ result: [6] });
     const apply = await ubusRequest({ jsonrpc: '2.0', id: 3, method: 'call', params: [sid, 'netboot', 'apply', {}] });
-    expect(apply).toMatchObject({ result: [0, { ok: false }] });
+    expect(apply).toMatchObject({ result: [0, { ok: true, message: 'everything is already up to date; nothing was changed' }] });
   });
 });

@@ -1,12 +1,15 @@
-// OpenWrt's own userland (ubusd, rpcd, uci, ubus CLI), built outside the repo
-// and pointed to by OWRT_PREFIX, for tests that must talk to the real thing.
-// rpcd runs in a mount namespace whose /etc/config is a folder the test owns.
+// OpenWrt's own userland (ubusd, rpcd, uci, ubus CLI, jshn), built outside the
+// repo and pointed to by OWRT_PREFIX, for tests that must talk to the real
+// thing. rpcd runs in a mount namespace whose /etc/config is a folder the test
+// owns; netboot's daemon and hotplug scripts can join the same ubusd.
 
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UbusClient } from '../../src/ubus';
+import { BUNDLE } from './bundle';
 
 export const OWRT_PREFIX = process.env.OWRT_PREFIX;
 export const OWRT_SKIP = OWRT_PREFIX
@@ -30,8 +33,13 @@ export interface Userland {
   stop(): void;
 }
 
+export interface UserlandOptions {
+  /** A folder of rpcd ACL files, to be the only ones rpcd reads (its share/rpcd/acl.d). */
+  acls?: string;
+}
+
 /** A private ubusd and an rpcd whose /etc/config is `configDir`. */
-export async function startUserland(configDir: string): Promise<Userland> {
+export async function startUserland(configDir: string, opts: UserlandOptions = {}): Promise<Userland> {
   const dir = mkdtempSync(join(tmpdir(), 'netboot-owrt-'));
   const socket = join(dir, 'ubus.sock');
   const daemons: ChildProcess[] = [spawn(join(OWRT_PREFIX!, 'sbin/ubusd'), ['-s', socket], { stdio: 'ignore' })];
@@ -43,7 +51,9 @@ export async function startUserland(configDir: string): Promise<Userland> {
   mkdirSync(orig);
   for (const name of readdirSync('/etc')) if (name !== 'config') symlinkSync(join(orig, name), join(etc, name));
   symlinkSync(configDir, join(etc, 'config'));
-  const script = `mount --bind /etc ${orig} && mount --bind ${etc} /etc && mount -t tmpfs tmpfs /run && mount -t tmpfs tmpfs /var/run 2>/dev/null; exec ${join(OWRT_PREFIX!, 'sbin/rpcd')} -s ${socket}`;
+  const share = join(OWRT_PREFIX!, 'share');
+  const acls = opts.acls ? `mount -t tmpfs tmpfs ${share} && mkdir ${share}/rpcd && cp -r ${opts.acls} ${share}/rpcd/acl.d && ` : '';
+  const script = `mount --bind /etc ${orig} && mount --bind ${etc} /etc && mount -t tmpfs tmpfs /run && mount -t tmpfs tmpfs /var/run 2>/dev/null; ${acls}exec ${join(OWRT_PREFIX!, 'sbin/rpcd')} -s ${socket}`;
   daemons.push(spawn('unshare', ['-m', 'sh', '-c', script], { stdio: 'ignore' }));
   const probe = await UbusClient.connect({ path: socket, timeoutMs: 5000 });
   try {
@@ -58,5 +68,73 @@ export async function startUserland(configDir: string): Promise<Userland> {
       for (const d of daemons) d.kill();
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+export interface Daemon {
+  /** Resolves once the daemon has logged `line`. */
+  logged(line: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The bundle's `netboot daemon` on `socket`, over the router folder `root`,
+ * with the node options the init script gives it; resolved once the ubus
+ * object `netboot` is registered.
+ */
+export async function startDaemon(root: string, socket: string): Promise<Daemon> {
+  const init = readFileSync(join(__dirname, '../../files/etc/init.d/netboot'), 'utf8');
+  const nodeOptions = /procd_set_param env NODE_OPTIONS=(\S+)/.exec(init)![1]!;
+  const proc = spawn(process.execPath, [BUNDLE, '--root', root, 'daemon', '--ubus-socket', socket], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, NODE_OPTIONS: nodeOptions },
+  });
+  let log = '';
+  proc.stderr!.setEncoding('utf8').on('data', (d: string) => (log += d));
+  const logged = (line: string) =>
+    until(`daemon log line ${JSON.stringify(line)}`, async () => (log.includes(`${line}\n`) ? true : undefined), 10_000).then(
+      () => undefined,
+      (e: Error) => Promise.reject(new Error(`${e.message}; the daemon logged:\n${log}`)),
+    );
+  await logged('netboot: ubus object netboot registered');
+  return {
+    logged,
+    async stop() {
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      proc.kill();
+      await once(proc, 'exit');
+    },
+  };
+}
+
+const HOTPLUG = join(__dirname, '../../files/etc/hotplug.d');
+const JSHN_LINE = '. /usr/share/libubox/jshn.sh';
+
+/**
+ * netboot's hotplug scripts (files/etc/hotplug.d/{dhcp,tftp}/90-netboot),
+ * run as dnsmasq's hotplug-call runs them: sourced in a subshell of busybox sh
+ * with only dnsmasq's variables, the jshn under OWRT_PREFIX and a `ubus` that
+ * talks to `socket`. Each call sends one event; it throws when the script
+ * says anything or the daemon refused the event.
+ */
+export function hotplugScripts(socket: string, dir: string): (kind: 'dhcp' | 'tftp', env: Record<string, string>) => void {
+  const home = join(dir, 'hotplug');
+  const bin = join(home, 'bin');
+  mkdirSync(bin, { recursive: true });
+  writeFileSync(join(bin, 'ubus'), `#!/bin/sh\nexec ${OWRT_PREFIX}/bin/ubus -s ${socket} "$@"\n`);
+  chmodSync(join(bin, 'ubus'), 0o755);
+  // The only change to each script: where it finds jshn.sh.
+  for (const kind of ['dhcp', 'tftp']) {
+    const text = readFileSync(join(HOTPLUG, kind, '90-netboot'), 'utf8');
+    if (!text.includes(JSHN_LINE)) throw new Error(`${kind}/90-netboot no longer sources ${JSHN_LINE}`);
+    writeFileSync(join(home, kind), text.replace(JSHN_LINE, `. ${OWRT_PREFIX}/share/libubox/jshn.sh`));
+  }
+  return (kind, env) => {
+    const r = spawnSync('busybox', ['sh', '-c', '( . "$0" )', join(home, kind)], {
+      env: { PATH: `${bin}:${OWRT_PREFIX}/bin:/usr/bin:/bin`, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      encoding: 'utf8',
+    });
+    if (r.status !== 0 || r.stdout || r.stderr) throw new Error(`hotplug ${kind} ${JSON.stringify(env)}: exit ${r.status} ${r.stdout}${r.stderr}`);
   };
 }

@@ -61,6 +61,18 @@ return view.extend({
 		o.onchange = function(ev, sid, value) {
 			const lease = leaseOf(value);
 			const hostname = this.section.getUIElement(sid, 'hostname');
+			const typed = this.getUIElement(sid).node.querySelector('.create-item-input');
+
+			// LuCI's combobox checks its text field on blur, and Enter blurs the
+			// field before emptying it: the verdict on a typed MAC would stay on
+			// the empty field after a lease is picked, though it no longer
+			// applies (the widget's own check passes and Save works). An empty
+			// field always passes, so its marks go.
+			if (typed && typed.value === '') {
+				typed.classList.remove('cbi-input-invalid');
+				typed.removeAttribute('data-tooltip');
+				typed.removeAttribute('data-tooltip-style');
+			}
 
 			if (lease && lease.hostname && hostname && hostname.getValue() === '')
 				hostname.setValue(lease.hostname);
