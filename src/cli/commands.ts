@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import { applyConfig, recoverInterrupted } from '../app/apply';
 import { checkReport, operations, previewScript } from '../app/operations';
-import { installBootloaders } from '../bootloaders/install';
 import { runDaemon } from '../daemon';
 import { readLastApply } from '../app/last-apply';
 import { planReport, problemLine, statusReport, validateReport } from '../app/reports';
@@ -133,7 +132,9 @@ export const commands: Record<CommandName, (a: Args) => Promise<number>> = {
   async bootloaders(a) {
     const s = computeState(new RouterRoot(a.root), false);
     if (!s.model) return report(s, 'nothing was installed') ? 0 : 1;
+    // Loaded on demand, like check: http, https and crypto are not the daemon's to carry.
     // A refused checksum or an unreachable source ends in main's error line and exit 1.
+    const { installBootloaders } = await import('../bootloaders/install');
     const installed = await installBootloaders(s.model.settings, s.tftpDir, a.from!, a.sha256);
     if (a.json) json({ ok: true, installed });
     else for (const f of installed) out(`installed ${join(s.tftpRoot, f.name)} (${f.bytes} bytes, sha256 ${f.sha256})`);
