@@ -94,6 +94,21 @@ describe('plan and validate say when the user config fights netboot', () => {
     expect(netboot(['--root', root, 'validate']).stderr).toContain('dhcp.@dnsmasq[0].dhcp_boot');
   });
 
+  it("moves netboot's iPXE entry back to the end when a boot section was added after it", () => {
+    const root = makeRoot({ netboot: BASE });
+    netboot(['--root', root, 'apply']);
+    writeFileSync(join(root, 'etc/config/dhcp'), `${dhcpOf(root)}\nconfig boot 'later'\n\toption filename 'x.0'\n\toption networkid 'lab'\n`);
+    const plan = JSON.parse(netboot(['--root', root, 'plan', '--json']).stdout);
+    expect(plan.dhcp.sections).toEqual([{ name: 'netboot_boot_ipxe', type: 'boot', action: 'move' }]);
+    // Also when its content changes at the same time.
+    writeFileSync(join(root, 'etc/config/netboot'), withOption('main', 'http_url', 'http://192.168.1.1/netboot/'));
+    expect(JSON.parse(netboot(['--root', root, 'plan', '--json']).stdout).dhcp.sections).toEqual([{ name: 'netboot_boot_ipxe', type: 'boot', action: 'move' }]);
+    expect(netboot(['--root', root, 'apply']).status).toBe(0);
+    const boots = parseUci(dhcpOf(root), 'dhcp').sections.filter((s) => s.type === 'boot');
+    expect(boots.map((s) => s.name).slice(-2)).toEqual(['later', 'netboot_boot_ipxe']);
+    expect(boots.at(-1)!.options.get('filename')).toBe('http://192.168.1.1/netboot/menu.ipxe');
+  });
+
   it('refuses to apply without a dnsmasq section', () => {
     const root = makeRoot({ netboot: BASE, dhcp: "config dhcp 'lan'\n\toption interface 'lan'\n" });
     const r = netboot(['--root', root, 'apply']);

@@ -129,8 +129,10 @@ export function planDhcp(desired: DesiredDhcp, dhcp: UciPackage | undefined): Dh
   // dnsmasq tries the last dhcp-boot first: netboot's iPXE entry must stay the last boot section.
   const boots = current.filter((s) => s.type === 'boot');
   const ipxe = desired.sections.find((s) => s.type === 'boot' && s.options.get('networkid') === IPXE_TAG);
-  if (ipxe && boots.length && boots[boots.length - 1].name !== ipxe.name && have.has(ipxe.name) && !plan.sections.some((c) => c.name === ipxe.name)) {
-    plan.sections.push({ name: ipxe.name, type: 'boot', action: 'move', before: have.get(ipxe.name), after: ipxe });
+  if (ipxe && have.has(ipxe.name) && boots[boots.length - 1].name !== ipxe.name) {
+    const change = plan.sections.find((c) => c.name === ipxe.name);
+    if (change) change.action = 'move';
+    else plan.sections.push({ name: ipxe.name, type: 'boot', action: 'move', before: have.get(ipxe.name), after: ipxe });
   }
   return plan;
 }
