@@ -17,6 +17,7 @@ import { parseEvent } from '../src/daemon/events';
 import { DEFAULT_LIMITS } from '../src/daemon/journeys';
 import { UbusClient } from '../src/ubus';
 import { BUNDLE } from './helpers/bundle';
+import { until } from './helpers/owrt';
 
 const PREFIX = process.env.OWRT_PREFIX;
 const suite = PREFIX ? describe : describe.skip;
@@ -137,17 +138,6 @@ const MAC = '52:54:00:12:34:56';
 const rssKb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await Promise.resolve()
-      .then(probe)
-      .catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 suite(PREFIX ? `netboot daemon on a private ubusd from ${PREFIX}` : `netboot daemon: ${SKIPPED}`, () => {
   let dir: string;
@@ -161,7 +151,7 @@ suite(PREFIX ? `netboot daemon on a private ubusd from ${PREFIX}` : `netboot dae
 
   const startUbusd = async () => {
     ubusd = spawn(join(PREFIX!, 'sbin/ubusd'), ['-s', sock], { stdio: 'ignore' });
-    await until('ubusd', () => (existsSync(sock) ? true : undefined));
+    await until('ubusd', () => (existsSync(sock) ? true : undefined), 10_000);
   };
 
   const ubus = (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
@@ -175,7 +165,7 @@ suite(PREFIX ? `netboot daemon on a private ubusd from ${PREFIX}` : `netboot dae
     if (r.code !== 0) throw new Error(`ubus call netboot ${method}: ${r.stderr}`);
     return JSON.parse(r.stdout || '{}');
   };
-  const logged = (line: string) => until(`log line ${JSON.stringify(line)}`, () => (log.includes(`${line}\n`) ? true : undefined));
+  const logged = (line: string) => until(`log line ${JSON.stringify(line)}`, () => (log.includes(`${line}\n`) ? true : undefined), 10_000);
 
   /** Sends an event through the real hotplug script and the real ubus CLI. */
   const hotplugEvent = (kind: 'dhcp' | 'tftp', env: Record<string, string>) => {
@@ -330,7 +320,7 @@ suite(PREFIX ? `netboot daemon on a private ubusd from ${PREFIX}` : `netboot dae
     await logged('netboot: lost the ubus connection (ubus connection failed: Connection failed (10)); reconnecting');
     rmSync(sock, { force: true });
     await startUbusd();
-    await until('netboot on the new ubusd', async () => ((await ubus('list', 'netboot')).code === 0 ? true : undefined));
+    await until('netboot on the new ubusd', async () => ((await ubus('list', 'netboot')).code === 0 ? true : undefined), 10_000);
     const { clients: list } = await call('clients');
     expect(list.length).toBeGreaterThan(0);
   }, 30_000);

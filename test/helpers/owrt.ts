@@ -16,10 +16,12 @@ export const OWRT_SKIP = OWRT_PREFIX
   ? ''
   : 'skipped: set OWRT_PREFIX to a local build of libubox+ubus+uci+rpcd ($OWRT_PREFIX/sbin/ubusd, $OWRT_PREFIX/sbin/rpcd, $OWRT_PREFIX/bin/uci)';
 
-export async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 5000): Promise<T> {
+export async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, ms = 5000): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
-    const v = await probe().catch(() => undefined);
+    const v = await Promise.resolve()
+      .then(probe)
+      .catch(() => undefined);
     if (v !== undefined) return v;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
