@@ -245,7 +245,7 @@ function menuScript(m: Model): string {
     'reboot || goto nb-failed',
     '',
     ':nb-nocfg',
-    'echo netboot: could not load boot.ipxe.cfg next to this menu; run "netboot render" on the router',
+    'echo netboot: could not load boot.ipxe.cfg next to this menu; run "netboot apply" on the router',
     'prompt --timeout 10000 Press any key for the iPXE shell ||',
     'shell ||',
     '',
