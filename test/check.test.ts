@@ -1,8 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { routerAddress } from '../src/app/operations';
+import { RouterRoot } from '../src/fs/root';
 import { BASE, withOption } from './helpers/config';
 import { BUNDLE, makeRoot, netboot } from './helpers/bundle';
 
@@ -85,5 +87,15 @@ describe('bootloaders install', () => {
     writeFileSync(join(from, 'snponly.efi'), 'efi');
     writeFileSync(join(from, 'SHA256SUMS'), `${'1'.repeat(64)}  undionly.kpxe\n`);
     expect(netboot(['--root', r, 'bootloaders', 'install', '--from', from]).stderr).toContain('refusing undionly.kpxe');
+  });
+});
+
+describe('the TFTP server check asks by default', () => {
+  it("is the lan interface's address from /etc/config/network, prefix dropped; else loopback", () => {
+    const network = readFileSync(join(__dirname, 'fixtures/uci/network-24.10'), 'utf8');
+    expect(routerAddress(new RouterRoot(makeRoot({ netboot: BASE, network })))).toBe('192.168.1.1');
+    const cidr = network.replace("option ipaddr '192.168.1.1'", "list ipaddr '10.1.2.3/24'");
+    expect(routerAddress(new RouterRoot(makeRoot({ netboot: BASE, network: cidr })))).toBe('10.1.2.3');
+    expect(routerAddress(new RouterRoot(makeRoot({ netboot: BASE })))).toBe('127.0.0.1');
   });
 });

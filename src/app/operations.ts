@@ -22,7 +22,24 @@ export async function previewScript(ctx: AppContext, mac: string) {
   return { ok: true, mac: m.value, host: host?.name ?? null, path, script: s.desired.get(path) ?? '', menu: host ? (s.desired.get(`${OWNED_DIR}/menu.ipxe`) ?? '') : undefined };
 }
 
-export async function checkReport(ctx: AppContext, tftpServer = '127.0.0.1'): Promise<CheckReport> {
+/**
+ * Where PCs reach the router's TFTP server: the lan interface's address from
+ * /etc/config/network (an address like 192.168.1.1/24 loses its prefix), else
+ * loopback.
+ */
+export function routerAddress(root: RouterRoot): string {
+  try {
+    const lan = parseUci(root.readConfig('network') ?? '', 'network').sections.find((x) => x.type === 'interface' && x.name === 'lan');
+    const ip = lan?.options.get('ipaddr');
+    const first = Array.isArray(ip) ? ip[0] : ip;
+    if (first) return first.replace(/\/\d+$/, '');
+  } catch {
+    // An unreadable network config is not check's to report; loopback still answers on a router.
+  }
+  return '127.0.0.1';
+}
+
+export async function checkReport(ctx: AppContext, tftpServer = routerAddress(ctx.root)): Promise<CheckReport> {
   const s = await readState(ctx);
   if (!s.model) return { ok: false, checks: s.errors.map((e) => ({ name: e.where, ok: false, detail: e.message })) };
   // Loaded on demand: the probes pull in http, https, tls and the tftp client,

@@ -32,7 +32,8 @@ Commands:
   render     write only the iPXE scripts (when dnsmasq is configured by hand)
   status     summary of the config, whether files and dhcp are current, last apply
   check      fetch every boot file and menu over TFTP, connect to every iSCSI
-             portal, HEAD every installer file   [--tftp-server ADDR]
+             portal, HEAD every installer file
+             [--tftp-server ADDR]: default the lan address in /etc/config/network
   preview MAC                 the script that client gets first
   bootloaders install --from DIR|URL [--sha256 [NAME=]SUM]...
              put undionly.kpxe, snponly.efi, ipxe.efi (and arm64 ones) into the
