@@ -8,7 +8,7 @@ import { applyConfig } from './apply';
 import { readLastApply } from './last-apply';
 import { planReport, statusReport, validateReport } from './reports';
 import { readState, type AppContext } from './state';
-import { DEFAULT_TFTP_ROOT, dhcpTftpRoot } from '../config/load';
+import { mainSection, resolveTftpRoot } from '../config/load';
 import { parseUci } from '../uci';
 import type { RouterRoot } from '../fs/root';
 
@@ -62,17 +62,17 @@ export function operations(ctx: AppContext) {
 }
 
 /**
- * The TFTP root for every DHCP/TFTP event the daemon sees: netboot's own
- * option, else dnsmasq's, as the config loader decides; read cheaply (no
- * validation, no rendering) since events come often.
+ * The TFTP root for every DHCP/TFTP event the daemon sees, by the loader's own
+ * rule; read cheaply (no validation, no rendering) since events come often.
  */
 function tftpRootOf(root: RouterRoot): string {
-  try {
-    const main = parseUci(root.readConfig('netboot') ?? '', 'netboot').sections.find((x) => x.type === 'netboot');
-    const own = main?.options.get('tftp_root');
-    if (typeof own === 'string' && own.startsWith('/')) return own.replace(/\/+$/, '') || '/';
-    return dhcpTftpRoot(parseUci(root.readConfig('dhcp') ?? '', 'dhcp'))?.replace(/\/+$/, '') || DEFAULT_TFTP_ROOT;
-  } catch {
-    return DEFAULT_TFTP_ROOT;
-  }
+  const read = (name: string) => {
+    try {
+      return parseUci(root.readConfig(name) ?? '', name);
+    } catch {
+      return undefined;
+    }
+  };
+  const netboot = read('netboot');
+  return resolveTftpRoot(netboot && mainSection(netboot)?.options.get('tftp_root'), read('dhcp'));
 }

@@ -1,7 +1,7 @@
 // /etc/config/netboot (+ dhcp's tftp_root) → the validated Model, or the list
 // of problems that stops it. Pure: no file access here.
 
-import type { UciPackage, UciSection } from '../uci';
+import type { UciPackage, UciSection, UciValue } from '../uci';
 import { nameProblem } from '../ipxe/escape';
 import {
   ACTIONS,
@@ -61,18 +61,32 @@ function checkIqnTemplate(s: string) {
   return c.ok ? { ok: true as const, value: s } : { ok: false as const, allowed: `${IQN_RULE}; {mac} and {hostname} are filled in per client` };
 }
 
-export function dhcpTftpRoot(dhcp: UciPackage | undefined): string | undefined {
-  const s = dhcp?.sections.find((x) => x.type === 'dnsmasq');
-  const v = s?.options.get('tftp_root');
-  return typeof v === 'string' && v !== '' ? v : undefined;
+/** The section holding netboot's settings: the one named main, else the first of its type. */
+export function mainSection(netboot: UciPackage): UciSection | undefined {
+  const mains = netboot.sections.filter((x) => x.type === 'netboot');
+  return mains.find((x) => x.name === 'main') ?? mains[0];
+}
+
+/**
+ * The TFTP root: netboot.main.tftp_root, else dnsmasq's tftp_root, else
+ * /srv/tftp. A value that is not an absolute path is passed over (validation
+ * reports netboot's own).
+ */
+export function resolveTftpRoot(own: UciValue | undefined, dhcp: UciPackage | undefined): string {
+  const dnsmasq = dhcp?.sections.find((x) => x.type === 'dnsmasq')?.options.get('tftp_root');
+  for (const v of [own, dnsmasq]) {
+    if (typeof v !== 'string' || v === '') continue;
+    const c = checkAbsolutePath(v);
+    if (c.ok) return c.value;
+  }
+  return DEFAULT_TFTP_ROOT;
 }
 
 function loadSettings(r: SectionReader, dhcp: UciPackage | undefined): Settings {
-  const tftpRoot =
-    r.checked('tftp_root', checkAbsolutePath) ?? checkAbsolutePathOr(dhcpTftpRoot(dhcp)) ?? DEFAULT_TFTP_ROOT;
+  r.checked('tftp_root', checkAbsolutePath); // reports a bad value; resolveTftpRoot skips it
   return {
     enabled: r.bool('enabled', true),
-    tftpRoot,
+    tftpRoot: resolveTftpRoot(r.section.options.get('tftp_root'), dhcp),
     menuTimeout: r.checked('menu_timeout', checkTimeout, 0),
     menuDefault: r.raw('menu_default') ?? 'exit',
     iscsiServer: r.checked('iscsi_server', checkServer),
@@ -87,12 +101,6 @@ function loadSettings(r: SectionReader, dhcp: UciPackage | undefined): Settings 
       arm64: r.checked('bootloader_arm64', checkTftpFile, 'arm64/snponly.efi'),
     },
   };
-}
-
-function checkAbsolutePathOr(s: string | undefined): string | undefined {
-  if (s === undefined) return undefined;
-  const c = checkAbsolutePath(s);
-  return c.ok ? c.value : undefined;
 }
 
 function loadChap(r: SectionReader): Chap | undefined {
@@ -301,13 +309,12 @@ export function loadConfig(netboot: UciPackage, dhcp?: UciPackage): LoadResult {
     return r;
   };
 
-  const mains = netboot.sections.filter((x) => x.type === 'netboot');
-  const mainSection = mains.find((x) => x.name === 'main') ?? mains[0];
-  if (!mainSection) warnings.push({ where: `${PKG}.main`, message: "no \"config netboot 'main'\" section; using defaults" });
-  for (const extra of mains.filter((x) => x !== mainSection)) {
+  const main = mainSection(netboot);
+  if (!main) warnings.push({ where: `${PKG}.main`, message: "no \"config netboot 'main'\" section; using defaults" });
+  for (const extra of netboot.sections.filter((x) => x.type === 'netboot' && x !== main)) {
     warnings.push({ where: `${PKG}.${extra.name}`, message: 'a second netboot section is ignored; settings belong in netboot.main' });
   }
-  const settings = loadSettings(reader(mainSection ?? { type: 'netboot', name: 'main', anonymous: false, options: new Map() }), dhcp);
+  const settings = loadSettings(reader(main ?? { type: 'netboot', name: 'main', anonymous: false, options: new Map() }), dhcp);
 
   const named = (type: string) =>
     netboot.sections.filter((sec) => {
