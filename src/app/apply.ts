@@ -10,6 +10,7 @@ import { withLock } from '../apply/lock';
 import type { DhcpBackend } from '../dhcp/backend';
 import { isEmptyEdit } from '../dhcp/backend';
 import { editFromPlan, undoFromPlan } from '../dhcp/edit';
+import { changeCount } from '../dhcp/plan';
 import { removeFile, writeFileAtomic } from '../fs/atomic';
 import { applyFilePlan } from '../fs/apply';
 import type { RouterRoot } from '../fs/root';
@@ -81,7 +82,7 @@ async function applyLocked(ctx: AppContext, disable: boolean): Promise<ApplyRepo
     }
     const edit = editFromPlan(state.dhcp);
     const filesChanged = state.files.changes.length;
-    const dhcpChanged = state.dhcp.sections.length + (state.dhcp.dnsmasq?.changes.length ?? 0);
+    const dhcpChanged = changeCount(state.dhcp);
     if (!filesChanged && isEmptyEdit(edit)) return { ok: true, ...none, message: 'everything is already up to date; nothing was changed' };
 
     const journal = journalOf(ctx.root);

@@ -2,7 +2,7 @@
 // CLI prints them with --json and as text; the daemon returns them.
 
 import type { Problem } from '../config/model';
-import { hasChanges } from '../dhcp/plan';
+import { changeCount } from '../dhcp/plan';
 import type { LastApply } from './last-apply';
 import type { State } from './state';
 
@@ -27,14 +27,14 @@ export function planReport(s: State) {
 
 export function statusReport(s: State, lastApply: LastApply | null) {
   const m = s.model;
-  const dhcpCurrent = s.dhcp ? !hasChanges(s.dhcp) : null;
+  const dhcpCurrent = s.dhcp ? !changeCount(s.dhcp) : null;
   return {
     valid: !s.errors.length,
     enabled: m?.settings.enabled ?? false,
     tftp_root: s.tftpRoot,
     files_current: !s.files.changes.length,
     dhcp_current: dhcpCurrent,
-    pending_changes: s.files.changes.length + (s.dhcp ? s.dhcp.sections.length + (s.dhcp.dnsmasq?.changes.length ?? 0) : 0),
+    pending_changes: s.files.changes.length + (s.dhcp ? changeCount(s.dhcp) : 0),
     targets: m?.targets.map((t) => ({ name: t.name, title: t.title, iqn: t.iqn, server: t.server, port: t.port, lun: t.lun, chap: !!t.chap })) ?? [],
     installers: m?.installers.map((i) => ({ name: i.name, title: i.title, kind: i.spec.kind })) ?? [],
     hosts: m?.hosts.map((h) => ({ name: h.name, mac: h.mac, target: h.target ?? null, action: h.action })) ?? [],

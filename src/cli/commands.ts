@@ -5,6 +5,7 @@ import { runDaemon } from '../daemon';
 import { readLastApply } from '../app/last-apply';
 import { planReport, problemLine, statusReport, validateReport } from '../app/reports';
 import { computeState, readState, type AppContext, type State } from '../app/state';
+import { changeCount } from '../dhcp/plan';
 import { openDhcpBackend } from '../dhcp/select';
 import { applyFilePlan } from '../fs/apply';
 import { RouterRoot } from '../fs/root';
@@ -37,7 +38,7 @@ function planText(s: State): string {
     for (const c of s.dhcp.dnsmasq?.changes ?? []) {
       lines.push(`  ~ dnsmasq ${s.dhcp.dnsmasq!.label}.${c.option}: ${c.before === undefined ? '(unset)' : `'${c.before}'`} -> ${c.after === undefined ? '(unset)' : `'${c.after}'`}`);
     }
-    if (!s.dhcp.sections.length && !s.dhcp.dnsmasq?.changes.length) lines.push('  no changes');
+    if (!changeCount(s.dhcp)) lines.push('  no changes');
   }
   return lines.join('\n');
 }
@@ -49,10 +50,8 @@ const context = (a: Args): AppContext => {
 
 async function applyCommand(a: Args, disable: boolean): Promise<number> {
   const ctx = context(a);
-  const state = await readState(ctx, disable);
-  if (!a.json) {
-    if (!report(state, 'nothing was changed')) return 1;
-  }
+  // Warnings and errors go out first, as for validate; with --json the report's message carries the errors.
+  if (!a.json && !report(await readState(ctx, disable), 'nothing was changed')) return 1;
   const r = await applyConfig(ctx, { disable });
   if (a.json) json(r);
   else (r.ok ? out : err)(`netboot: ${r.message}`);

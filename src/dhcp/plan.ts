@@ -137,4 +137,5 @@ export function planDhcp(desired: DesiredDhcp, dhcp: UciPackage | undefined): Dh
   return plan;
 }
 
-export const hasChanges = (p: DhcpPlan) => p.sections.length > 0 || (p.dnsmasq?.changes.length ?? 0) > 0;
+/** Sections and dnsmasq options apply would change. */
+export const changeCount = (p: DhcpPlan) => p.sections.length + (p.dnsmasq?.changes.length ?? 0);
