@@ -3,7 +3,7 @@
 // change. Reading only; src/app/apply.ts does the writing.
 
 import { join } from 'node:path';
-import { loadConfig } from '../config/load';
+import { DEFAULT_TFTP_ROOT, loadConfig } from '../config/load';
 import type { LoadResult, Problem } from '../config/model';
 import type { DhcpBackend } from '../dhcp/backend';
 import { desiredDhcp } from '../dhcp/desired';
@@ -31,21 +31,18 @@ export interface State extends LoadResult {
   dhcp?: DhcpPlan;
 }
 
-function parse(root: RouterRoot, name: string, errors: Problem[]): UciPackage | undefined {
+/** A config file parsed, or undefined with the reason in `errors`; an absent optional file is no error. */
+function parse(root: RouterRoot, name: string, errors: Problem[], required = true): UciPackage | undefined {
   const text = root.readConfig(name);
   if (text === undefined) {
-    errors.push({ where: name, message: `${root.configPath(name)} does not exist; create it (see "netboot --help")` });
+    if (required) errors.push({ where: name, message: `${root.configPath(name)} does not exist; create it (see "netboot --help")` });
     return undefined;
   }
-  return parseText(text, name, root.configPath(name), errors);
-}
-
-function parseText(text: string, name: string, path: string, errors: Problem[]): UciPackage | undefined {
   try {
     return parseUci(text, name);
   } catch (e) {
     if (!(e instanceof UciParseError)) throw e;
-    errors.push({ where: name, message: `${path} line ${e.line}, column ${e.column}: ${e.reason}` });
+    errors.push({ where: name, message: `${root.configPath(name)} line ${e.line}, column ${e.column}: ${e.reason}` });
     return undefined;
   }
 }
@@ -58,10 +55,11 @@ function parseText(text: string, name: string, path: string, errors: Problem[]):
 export function computeState(root: RouterRoot, dhcp: UciPackage | undefined | false, disable = false): State {
   const errors: Problem[] = [];
   const netboot = parse(root, 'netboot', errors);
-  const dhcpPkg = dhcp === false ? dhcpFromFile(root, errors) : dhcp;
+  // render reads dhcp only for the tftp_root default: a missing file is fine, a broken one is not.
+  const dhcpPkg = dhcp === false ? parse(root, 'dhcp', errors, false) : dhcp;
   const loaded: LoadResult = netboot && !errors.length ? loadConfig(netboot, dhcpPkg) : { errors, warnings: [] };
   const model = loaded.model && disable ? { ...loaded.model, settings: { ...loaded.model.settings, enabled: false } } : loaded.model;
-  const tftpRoot = model?.settings.tftpRoot ?? '/srv/tftp';
+  const tftpRoot = model?.settings.tftpRoot ?? DEFAULT_TFTP_ROOT;
   const tftpDir = root.path(tftpRoot);
   const desired = model?.settings.enabled ? renderFiles(model) : new Map<string, string>();
   const current = readTree(join(tftpDir, OWNED_DIR), OWNED_DIR);
@@ -72,12 +70,6 @@ export function computeState(root: RouterRoot, dhcp: UciPackage | undefined | fa
     state.warnings = [...state.warnings, ...state.dhcp.warnings];
   }
   return state;
-}
-
-/** render reads dhcp only for its tftp_root default; a missing or broken file is not render's problem. */
-function dhcpFromFile(root: RouterRoot, errors: Problem[]): UciPackage | undefined {
-  const text = root.readConfig('dhcp');
-  return text === undefined ? undefined : parseText(text, 'dhcp', root.configPath('dhcp'), errors);
 }
 
 /** The full state, dhcp included, through the context's backend. */
