@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { renderFiles } from '../src/ipxe/render';
+import { anonymousName, parseUci } from '../src/uci';
 import { BASE, load, model, withOption } from './helpers/config';
+
+const parse = (text: string) => parseUci(text, 'netboot');
 
 describe('a valid config', () => {
   it('loads with defaults filled in', () => {
@@ -100,8 +104,98 @@ describe('bad input gets an error naming netboot.SECTION.OPTION, the value and w
     expect(r.errors[0].where).toBe('netboot.@host[1].mac');
   });
 
-  it('requires targets and installers to be named sections', () => {
-    const r = load(`${BASE}\nconfig target\n\toption iqn 'iqn.2024-01.lan.nas:x'\n`);
-    expect(r.errors[0]).toMatchObject({ where: 'netboot.@target', message: expect.stringMatching(/needs a name/) });
+  it('refuses a system directory as the TFTP root, its own or the one inherited from dnsmasq', () => {
+    for (const dir of ['/', '/etc', '/www', '/tmp', '/usr', '/overlay/upper', '/etc/tftp', '//etc/', '/rom/.']) {
+      const r = load(withOption('main', 'tftp_root', dir));
+      expect(r.model, dir).toBeUndefined();
+      expect(r.errors.map((e) => `${e.where}: ${e.message}`), dir).toEqual([
+        expect.stringMatching(/^netboot\.main\.tftp_root: ".*" is not allowed; use a folder for TFTP alone, like \/srv\/tftp: \/\S* is (inside )?.*system directory.*anyone on the LAN can then read every file in it.*deletes the files/),
+      ]);
+    }
+    const inherited = load(BASE, "config dnsmasq\n\toption tftp_root '/'\n");
+    expect(inherited.errors).toEqual([{ where: 'netboot.main.tftp_root', message: expect.stringMatching(/^unset, so netboot would use dnsmasq's tftp_root "\/"; set it to a folder for TFTP alone/) }]);
+    for (const dir of ['/srv/tftp', '/tmp/tftp', '/mnt/sda1/tftp', '/www/tftp']) expect(model(withOption('main', 'tftp_root', dir)).settings.tftpRoot).toBe(dir);
+  });
+
+  it.each([
+    ['an initrd named like no iPXE image can be', 'initrd', ['_fw.cpio'], /netboot\.deb\.initrd: "_fw\.cpio" is not allowed: its file name becomes the iPXE image name "_fw\.cpio", which must be letters, digits/],
+    ['a placeholder at the start of a file name', 'initrd', ['{arch}.gz'], /netboot\.deb\.initrd: "\{arch\}\.gz" is not allowed: its file name becomes the iPXE image name "_arch_\.gz"/],
+    ['two initrds of one file name', 'initrd', ['a/initrd.gz', 'b/initrd.gz'], /netboot\.deb\.initrd: "b\/initrd\.gz" is not allowed: its file name "initrd\.gz" is already the name of another image of this installer; iPXE keeps one image per name/],
+    ['an initrd named like the kernel image', 'initrd', ['x/nb-kernel'], /netboot\.deb\.initrd: "x\/nb-kernel" is not allowed: its file name "nb-kernel" is already/],
+  ])('refuses %s, which iPXE could not load', (_, option, values, expected) => {
+    const text = withOption('deb', option, null).replace("option path 'debian/{arch}'", `option path 'debian/{arch}'\n${values.map((v) => `\tlist ${option} '${v}'`).join('\n')}`);
+    const r = load(text);
+    expect(r.model).toBeUndefined();
+    expect(r.errors.map((e) => `${e.where}: ${e.message}`).join('\n')).toMatch(expected);
+  });
+
+  it('refuses a windows file injected under the name of an image netboot loads itself', () => {
+    const r = load(`${BASE}\nconfig installer 'win'\n\toption kind 'windows'\n\toption path 'win/'\n\tlist inject 'x/boot.wim'\n`);
+    expect(r.errors.map((e) => `${e.where}: ${e.message}`)).toEqual([expect.stringMatching(/^netboot\.win\.inject: "x\/boot\.wim" is not allowed: its file name "boot\.wim" is already/)]);
+  });
+
+  it('refuses an installer_url iPXE could not carry as text', () => {
+    const r = load(withOption('main', 'installer_url', 'http://nas/${x}/'));
+    expect(r.errors.map((e) => `${e.where}: ${e.message}`).join('\n')).toMatch(/netboot\.main\.installer_url: "http:\/\/nas\/\$\{x\}\/" must be printable ASCII without "\$\{"/);
+  });
+});
+
+describe('anonymous sections, as LuCI and `uci add` create them', () => {
+  // LuCI's Hosts page adds a host without a name: uci.js save() calls rpcd's
+  // `uci add` with no name (systemcrash/luci daf2e0bc2b,
+  // modules/luci-base/htdocs/luci-static/resources/uci.js), rpcd adds it with
+  // uci_add_section (openwrt/rpcd 4476687, uci.c rpc_uci_add), and the commit
+  // writes it back as a bare `config host` (openwrt/uci 66127cd, file.c
+  // uci_export_package). On the next load uci names it cfgNNHHHH by its
+  // position (list.c uci_fixup_section), which is the name LuCI then shows and
+  // writes into a host's target. `uci add netboot target` does the same.
+  const anon = (after: string) => {
+    const n = parse(BASE).sections.length;
+    const target = anonymousName(n + 1, 'target');
+    const installer = anonymousName(n + 2, 'installer');
+    const text = `${BASE}
+config target
+\toption iqn 'iqn.2024-01.lan.nas:anon'
+\tlist installer '${installer}'
+
+config installer
+\toption kind 'iso'
+\toption url 'tools/{arch}.iso'
+
+config host
+\toption mac '52:54:00:00:00:07'
+\toption hostname 'lab-pc'
+\toption target '${target}'
+\toption action 'install'
+\toption installer '${installer}'
+${after}`;
+    return { text, target, installer };
+  };
+
+  it('load under the names uci gives them, and a host refers to them by those names', () => {
+    const { text, target, installer } = anon('');
+    const m = model(text);
+    expect(m.targets[2]).toMatchObject({ name: target, title: 'iqn.2024-01.lan.nas:anon', installers: [installer] });
+    expect(m.installers[1]).toMatchObject({ name: installer, title: installer });
+    expect(m.hosts[1]).toMatchObject({ name: '@host[1]', mac: '52:54:00:00:00:07', target, installer, initiatorIqn: 'iqn.2010-04.org.ipxe:52-54-00-00-00-07' });
+  });
+
+  it('render: a host’s script is keyed by its MAC, targets and installers by their uci names', () => {
+    const { text, target, installer } = anon('');
+    const files = renderFiles(model(text));
+    expect(files.get('netboot/hosts/52-54-00-00-00-07.ipxe')).toContain(`# host @host[1] 52:54:00:00:00:07\nset initiator-iqn iqn.2010-04.org.ipxe:52-54-00-00-00-07\nset nb-action install\nset nb-target ${target}\n`);
+    expect(files.get('netboot/menu.ipxe')).toContain(`:i-${installer}\n`);
+    expect(files.has(`netboot/beacon/install/${target}/${installer}.ipxe`)).toBe(true);
+  });
+
+  it('errors name an anonymous section as uci show does, @type[N]', () => {
+    const { text } = anon("\nconfig target\n\toption iqn 'iqn.2024-01.lan.nas:x'\n\tlist installer 'nope'\n");
+    expect(load(text).errors).toEqual([{ where: 'netboot.@target[3].installer', message: expect.stringMatching(/^"nope" is not an installer/) }]);
+  });
+
+  it('refuses an anonymous section whose uci name an earlier section already has', () => {
+    const taken = anonymousName(2, 'target');
+    const r = load(`config target '${taken}'\n\toption iqn 'iqn.2024-01.lan.nas:a'\n\toption server 'nas'\nconfig target\n\toption iqn 'iqn.2024-01.lan.nas:b'\n\toption server 'nas'\n`);
+    expect(r.errors).toEqual([{ where: 'netboot.@target[1]', message: `uci names this anonymous target "${taken}", as an earlier target is named; rename that one, or name this one` }]);
   });
 });

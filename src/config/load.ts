@@ -3,6 +3,7 @@
 
 import type { UciPackage, UciSection, UciValue } from '../uci';
 import { nameProblem } from '../ipxe/escape';
+import { fixedImages, imageName, imageProblem } from '../ipxe/images';
 import {
   ACTIONS,
   INSTALLER_KINDS,
@@ -29,6 +30,7 @@ import {
   checkPort,
   checkServer,
   checkTftpFile,
+  checkTftpRoot,
   checkUrl,
   IQN_RULE,
   isAbsoluteUrl,
@@ -67,23 +69,35 @@ export function mainSection(netboot: UciPackage): UciSection | undefined {
   return mains.find((x) => x.name === 'main') ?? mains[0];
 }
 
+const dnsmasqTftpRoot = (dhcp: UciPackage | undefined) => dhcp?.sections.find((x) => x.type === 'dnsmasq')?.options.get('tftp_root');
+
 /**
  * The TFTP root: netboot.main.tftp_root, else dnsmasq's tftp_root, else
- * /srv/tftp. A value that is not an absolute path is passed over (validation
- * reports netboot's own).
+ * /srv/tftp. A value that is not an absolute path, or is a system directory,
+ * is passed over (validation reports it).
  */
 export function resolveTftpRoot(own: UciValue | undefined, dhcp: UciPackage | undefined): string {
-  const dnsmasq = dhcp?.sections.find((x) => x.type === 'dnsmasq')?.options.get('tftp_root');
-  for (const v of [own, dnsmasq]) {
+  for (const v of [own, dnsmasqTftpRoot(dhcp)]) {
     if (typeof v !== 'string' || v === '') continue;
-    const c = checkAbsolutePath(v);
+    const c = checkTftpRoot(v);
     if (c.ok) return c.value;
   }
   return DEFAULT_TFTP_ROOT;
 }
 
 function loadSettings(r: SectionReader, dhcp: UciPackage | undefined): Settings {
-  r.checked('tftp_root', checkAbsolutePath); // reports a bad value; resolveTftpRoot skips it
+  // Reports a bad value; resolveTftpRoot skips it. Unset, netboot takes over
+  // dnsmasq's folder, which must then pass the same check.
+  if (r.checked('tftp_root', checkTftpRoot) === undefined && r.raw('tftp_root') === undefined) {
+    const inherited = dnsmasqTftpRoot(dhcp);
+    const c = typeof inherited === 'string' && checkAbsolutePath(inherited).ok ? checkTftpRoot(inherited) : undefined;
+    if (c && !c.ok) r.error('tftp_root', `unset, so netboot would use dnsmasq's tftp_root ${JSON.stringify(inherited)}; set it to ${c.allowed}`);
+  }
+  // URLs iPXE is given as text must be text iPXE can carry.
+  const url = (o: string) => {
+    const v = r.text(o);
+    return v === undefined ? undefined : r.apply(o, v, checkBaseUrl);
+  };
   return {
     enabled: r.bool('enabled', true),
     tftpRoot: resolveTftpRoot(r.section.options.get('tftp_root'), dhcp),
@@ -92,9 +106,9 @@ function loadSettings(r: SectionReader, dhcp: UciPackage | undefined): Settings 
     iscsiServer: r.checked('iscsi_server', checkServer),
     iscsiPort: r.checked('iscsi_port', checkPort, 3260),
     baseIqn: r.checked('base_iqn', checkIqn),
-    installerUrl: r.checked('installer_url', checkBaseUrl),
+    installerUrl: url('installer_url'),
     initiatorIqn: r.checked('initiator_iqn', checkIqnTemplate) ?? DEFAULT_INITIATOR_IQN,
-    httpUrl: r.checked('http_url', checkBaseUrl),
+    httpUrl: url('http_url'),
     bootloaders: {
       bios: r.checked('bootloader_bios', checkTftpFile, 'undionly.kpxe'),
       efi64: r.checked('bootloader_efi64', checkTftpFile, 'snponly.efi'),
@@ -146,7 +160,8 @@ function loadTarget(r: SectionReader, s: Settings): Target | undefined {
   if (!server && r.raw('server') === undefined) r.error('server', 'no iSCSI server: set netboot.main.iscsi_server or this target\'s server');
   const target: Target = {
     name: r.section.name,
-    title: r.text('title') ?? r.section.name,
+    // uci's generated name (cfg030f15) says nothing in a menu; the IQN does.
+    title: r.text('title') ?? (r.section.anonymous ? (iqn ?? '') : r.section.name),
     iqn: iqn ?? '',
     server: server ?? '',
     port: r.checked('port', checkPort) ?? s.iscsiPort,
@@ -184,8 +199,15 @@ function loadInstaller(r: SectionReader, s: Settings): Installer | undefined {
     }
     return installerUrl(r, o, v, s, base) ?? '';
   };
-  const urls = (o: string, fallback: string[]) => {
+  // Initrds and injected files: iPXE loads each as an image named after its file.
+  const images = (o: string, fallback: string[]) => {
     const list = r.rawList(o);
+    const taken = kind ? fixedImages(kind) : [];
+    for (const v of list) {
+      const p = imageProblem(v, taken);
+      if (p) r.error(o, `${JSON.stringify(v)} is not allowed: ${p}`);
+      taken.push(imageName(v));
+    }
     return (list.length ? list : fallback).map((v) => installerUrl(r, o, v, s, base) ?? '');
   };
   const args = () => r.text('args') ?? '';
@@ -193,12 +215,12 @@ function loadInstaller(r: SectionReader, s: Settings): Installer | undefined {
   switch (kind) {
     case 'debian-installer': {
       const preseed = r.raw('preseed');
-      spec = { kind, kernel: url('kernel', 'linux'), initrds: urls('initrd', ['initrd.gz']), args: args() };
+      spec = { kind, kernel: url('kernel', 'linux'), initrds: images('initrd', ['initrd.gz']), args: args() };
       if (preseed !== undefined) spec.preseed = installerUrl(r, 'preseed', preseed, s, base) ?? '';
       break;
     }
     case 'linux':
-      spec = { kind, kernel: url('kernel'), initrds: urls('initrd', []), args: args() };
+      spec = { kind, kernel: url('kernel'), initrds: images('initrd', []), args: args() };
       break;
     case 'windows':
       spec = {
@@ -206,7 +228,7 @@ function loadInstaller(r: SectionReader, s: Settings): Installer | undefined {
         wimboot: installerUrl(r, 'wimboot', r.raw('wimboot') ?? 'wimboot', s) ?? '',
         path: base ?? (r.error('path', 'missing; a windows installer needs path, the WinPE folder holding bootmgr, boot/bcd, boot/boot.sdi and sources/boot.wim'), ''),
         args: args(),
-        injects: urls('inject', []),
+        injects: images('inject', []),
       };
       break;
     case 'iso':
@@ -251,20 +273,20 @@ function loadHost(r: SectionReader, s: Settings): Host | undefined {
 /**
  * Cross-references: names that must exist, MACs that must be unique. Names are
  * those declared, valid or not, so one bad target does not also make every
- * reference to it an error.
+ * reference to it an error. `label` is how errors name a section.
  */
-function checkReferences(m: Model, declared: (type: string) => Set<string>, errors: Problem[]): void {
+function checkReferences(m: Model, declared: (type: string) => Set<string>, label: (type: string, name: string) => string, errors: Problem[]): void {
   const targets = declared('target');
   const installers = declared('installer');
   const err = (section: string, option: string, message: string) => errors.push({ where: `${PKG}.${section}.${option}`, message });
   const list = (names: Set<string>) => (names.size ? [...names].join(', ') : 'none are configured');
 
   if (m.settings.menuDefault !== 'exit' && !targets.has(m.settings.menuDefault)) {
-    err('main', 'menu_default', `${JSON.stringify(m.settings.menuDefault)} is not a target; use "exit" or one of: ${list(targets)}`);
+    err(label('netboot', 'main'), 'menu_default', `${JSON.stringify(m.settings.menuDefault)} is not a target; use "exit" or one of: ${list(targets)}`);
   }
   for (const t of m.targets) {
     for (const i of t.installers) {
-      if (!installers.has(i)) err(t.name, 'installer', `${JSON.stringify(i)} is not an installer; use one of: ${list(installers)}`);
+      if (!installers.has(i)) err(label('target', t.name), 'installer', `${JSON.stringify(i)} is not an installer; use one of: ${list(installers)}`);
     }
   }
   const byMac = new Map<string, string>();
@@ -303,8 +325,9 @@ export function loadConfig(netboot: UciPackage, dhcp?: UciPackage): LoadResult {
     typeIndex.set(sec, n);
     perType.set(sec.type, n + 1);
   }
+  const labelOf = (sec: UciSection) => (sec.anonymous ? `@${sec.type}[${typeIndex.get(sec) ?? 0}]` : sec.name);
   const reader = (sec: UciSection) => {
-    const r = new SectionReader(PKG, sec, sec.anonymous ? `@${sec.type}[${typeIndex.get(sec) ?? 0}]` : sec.name, errors);
+    const r = new SectionReader(PKG, sec, labelOf(sec), errors);
     readers.push(r);
     return r;
   };
@@ -316,17 +339,25 @@ export function loadConfig(netboot: UciPackage, dhcp?: UciPackage): LoadResult {
   }
   const settings = loadSettings(reader(main ?? { type: 'netboot', name: 'main', anonymous: false, options: new Map() }), dhcp);
 
-  const named = (type: string) =>
-    netboot.sections.filter((sec) => {
+  // Anonymous sections go by the name uci gives them (cfg030f15, what LuCI
+  // and `uci show -X` show, and what LuCI writes into a host's target).
+  const named = (type: string) => {
+    const seen = new Set<string>();
+    return netboot.sections.filter((sec) => {
       if (sec.type !== type) return false;
-      if (sec.anonymous && type !== 'host') {
-        errors.push({ where: `${PKG}.@${type}`, message: `a ${type} section needs a name, like "config ${type} 'disk1'": other sections refer to it by name` });
+      if (seen.has(sec.name)) {
+        errors.push({
+          where: `${PKG}.${labelOf(sec)}`,
+          message: `uci names this anonymous ${type} ${JSON.stringify(sec.name)}, as an earlier ${type} is named; rename that one, or name this one`,
+        });
         return false;
       }
-      const p = nameProblem(sec.name);
+      seen.add(sec.name);
+      const p = sec.anonymous ? undefined : nameProblem(sec.name);
       if (p) errors.push({ where: `${PKG}.${sec.name}`, message: `the section name ${JSON.stringify(sec.name)} ${p.replace('must be', 'must use')}` });
       return !p;
     });
+  };
 
   const targets = named('target').map((sec) => loadTarget(reader(sec), settings));
   const installers = named('installer').map((sec) => loadInstaller(reader(sec), settings));
@@ -347,6 +378,11 @@ export function loadConfig(netboot: UciPackage, dhcp?: UciPackage): LoadResult {
     installers: installers.filter((i): i is Installer => !!i),
     hosts: hosts.filter((h): h is Host => !!h),
   };
-  checkReferences(model, (type) => new Set(netboot.sections.filter((x) => x.type === type && !x.anonymous).map((x) => x.name)), errors);
+  const declared = (type: string) => new Set(netboot.sections.filter((x) => x.type === type).map((x) => x.name));
+  const label = (type: string, name: string) => {
+    const sec = type === 'netboot' ? main : netboot.sections.find((x) => x.type === type && x.name === name);
+    return sec ? labelOf(sec) : name;
+  };
+  checkReferences(model, declared, label, errors);
   return errors.length ? { errors, warnings } : { model, errors, warnings };
 }

@@ -111,6 +111,28 @@ export function checkAbsolutePath(s: string): Checked<string> {
   return ok(s.length > 1 ? s.replace(/\/+$/, '') : s);
 }
 
+// Folders that hold the router's own files. netboot points dnsmasq's TFTP
+// server at its TFTP root, which then serves every file under it to anyone on
+// the LAN, and deletes the files it did not write in its netboot/ folder
+// there. Trees are refused with everything inside them; the other folders
+// only themselves, since a folder of its own inside them (/tmp/tftp on a
+// router without storage, /mnt/sda1/tftp on a USB disk) is fine.
+const SYSTEM_TREES = ['/bin', '/boot', '/dev', '/etc', '/lib', '/lib64', '/overlay', '/proc', '/rom', '/sbin', '/sys', '/usr'];
+const SYSTEM_FOLDERS = ['/', '/home', '/media', '/mnt', '/opt', '/root', '/run', '/srv', '/tmp', '/var', '/www'];
+
+/** The TFTP root: an absolute path that is not, and is not inside, a system directory. */
+export function checkTftpRoot(s: string): Checked<string> {
+  const c = checkAbsolutePath(s);
+  if (!c.ok) return c;
+  const path = `/${c.value.split('/').filter((p) => p !== '' && p !== '.').join('/')}`;
+  const system = SYSTEM_FOLDERS.includes(path) ? path : SYSTEM_TREES.find((t) => path === t || path.startsWith(`${t}/`));
+  if (!system) return ok(path);
+  return no(
+    `a folder for TFTP alone, like /srv/tftp: ${system === path ? `${path} is a system directory` : `${path} is inside the system directory ${system}`}, ` +
+      'and netboot points dnsmasq\'s TFTP server at this folder (anyone on the LAN can then read every file in it) and deletes the files in its netboot/ folder there that it did not write',
+  );
+}
+
 /** A file inside the TFTP root, as DHCP hands it out: no "..", no commas (they split dnsmasq options). */
 export function checkTftpFile(s: string): Checked<string> {
   if (!/^[A-Za-z0-9_.+-]+(\/[A-Za-z0-9_.+-]+)*$/.test(s) || s.split('/').includes('..')) {

@@ -71,6 +71,21 @@ export const int = (n: number): Safe => {
   if (!Number.isSafeInteger(n) || n < 0) throw new UnsafeIpxeText(`refusing to write ${n} into an iPXE script: not a whole number`);
   return safe(String(n));
 };
+/**
+ * User text holding netboot placeholders ({arch}, {mac}, {hostname}): the
+ * whole text is checked as `text` checks it, then each placeholder in `refs`
+ * becomes netboot's own words (an iPXE setting). The whole is what iPXE
+ * splits into words (exec.c split_command, before it expands settings), so it
+ * is what must be safe: a piece between placeholders may end in "\" or start
+ * with "#" harmlessly, since the setting joins it to the same word.
+ */
+export const template = (s: string, refs: Record<string, string>): Safe =>
+  safe(
+    assertText(s)
+      .split(/(\{[a-z]+\})/)
+      .map((part) => (Object.hasOwn(refs, part) ? refs[part] : part))
+      .join(''),
+  );
 /** netboot's own words (setting references like ${nb-arch}); never user text. */
 export const own = (s: string): Safe => safe(s);
 /** Words netboot composes itself from pieces that are already Safe. */
