@@ -6,7 +6,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkAbsolutePath, checkBaseUrl, checkHostname, checkInt, checkIqn, checkMac, checkPort, checkServer, checkTftpFile, checkUrl, type Checked } from '../src/config/values';
+import { checkBaseUrl, checkHostname, checkInt, checkIqn, checkMac, checkPort, checkServer, checkTftpFile, checkTftpRoot, checkUrl, type Checked } from '../src/config/values';
+import { fixedImages, imageName, imageProblem } from '../src/ipxe/images';
 import { textProblem } from '../src/ipxe/escape';
 import {
   ACL_FILE,
@@ -223,7 +224,24 @@ describe('the form’s checks (netboot/validate.js) agree with netboot’s own',
   it.each(['0', '3260', '65535', '65536', '-1', 'x', '1.5'])('port %s', (v) => same(checks.port!(v), checkPort(v)));
   it.each(['0', '65535', '65536', 'one'])('LUN %s', (v) => same(checks.lun!(v), checkInt(v, 0, 65535, 'a LUN')));
   it.each(['0', '3600', '3601', '2.5'])('timeout %s', (v) => same(checks.timeout!(v), checkInt(v, 0, 3600, 'seconds (0 waits for a key)')));
-  it.each(['/srv/tftp', 'srv/tftp', '/srv/../etc'])('absolute path %s', (v) => same(checks.absolutePath!(v), checkAbsolutePath(v)));
+  it.each(['/srv/tftp', 'srv/tftp', '/srv/../etc', '/', '/etc', '/www', '/etc/tftp', '//usr/./share/', '/tmp', '/tmp/tftp', '/mnt/sda1/tftp'])(
+    'TFTP root %s',
+    (v) => same(checks.tftpRoot!(v), checkTftpRoot(v)),
+  );
+  it.each(['http://nas/${x}/', 'http://nas/a$b', 'http://nas/a b'])('settings URL %s', (v) => {
+    const p = textProblem(v);
+    const n = checkBaseUrl(v);
+    expect(checks.baseUrl!(v)).toBe(p ? p.replace(/^must/, 'Must') : n.ok ? true : `Use ${n.allowed}`);
+  });
+
+  // netboot says '"v" is not allowed: <problem>': the form says '<Problem>'.
+  it.each([
+    ['linux', 'initrd.gz', []], ['linux', '_fw.cpio', []], ['linux', 'x/{arch}.gz', []], ['linux', 'a%20b.img?x', []], ['linux', 'dir/', []],
+    ['linux', 'b/initrd.gz', ['a/initrd.gz']], ['debian-installer', 'x/nb-kernel', []], ['windows', 'drivers/boot.wim', []], ['windows', 'BCD', ['x']], ['iso', 'nb-kernel', []],
+  ] as const)('a %s installer’s file %s beside %j', (kind, v, others) => {
+    const p = imageProblem(v, [...fixedImages(kind), ...others.map(imageName)]);
+    expect((checks as unknown as { image(v: string, k: string, o: readonly string[]): true | string }).image(v, kind, others)).toBe(p === undefined ? true : p[0]!.toUpperCase() + p.slice(1));
+  });
   it.each(['undionly.kpxe', 'arm64/snponly.efi', '../x', 'a,b', 'a b'])('TFTP file %s', (v) => same(checks.tftpFile!(v), checkTftpFile(v)));
 
   it.each(['Ubuntu 18.04', 'Ubuntu 中文', 'a\tb', 'x ${y}', 'a #b', 'a || b', 'a ; b', 'ends\\', 'ends$', 'fine#hash'])('text %s', (v) => {
@@ -234,7 +252,7 @@ describe('the form’s checks (netboot/validate.js) agree with netboot’s own',
   });
 
   it('an empty field is an unset option, accepted by every value check', () => {
-    for (const name of ['mac', 'iqn', 'iqnTemplate', 'url', 'baseUrl', 'server', 'hostname', 'port', 'lun', 'timeout', 'absolutePath', 'tftpFile', 'text']) {
+    for (const name of ['mac', 'iqn', 'iqnTemplate', 'url', 'baseUrl', 'server', 'hostname', 'port', 'lun', 'timeout', 'tftpRoot', 'tftpFile', 'text']) {
       expect(checks[name]!(''), name).toBe(true);
     }
   });

@@ -20,6 +20,17 @@ const EUI = /^eui\.[0-9A-Fa-f]{16}$/;
 const NAA = /^naa\.([0-9A-Fa-f]{16}|[0-9A-Fa-f]{32})$/;
 const TFTP_FILE = /^[A-Za-z0-9_.+-]+(\/[A-Za-z0-9_.+-]+)*$/;
 const SEPARATORS = [ '||', '&&', ';' ];
+const IPXE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+// Folders holding the router's own files, which netboot refuses as the TFTP
+// root: trees with everything inside them, folders only themselves.
+const SYSTEM_TREES = [ '/bin', '/boot', '/dev', '/etc', '/lib', '/lib64', '/overlay', '/proc', '/rom', '/sbin', '/sys', '/usr' ];
+const SYSTEM_FOLDERS = [ '/', '/home', '/media', '/mnt', '/opt', '/root', '/run', '/srv', '/tmp', '/var', '/www' ];
+// The images each installer kind loads under fixed names (src/ipxe/images.ts).
+const FIXED_IMAGES = {
+	'debian-installer': [ 'nb-kernel' ],
+	'linux': [ 'nb-kernel' ],
+	'windows': [ 'wimboot', 'bootmgr', 'BCD', 'boot.sdi', 'boot.wim' ]
+};
 
 const IQN_RULE = () => _('an iSCSI name per RFC 3720: iqn.YYYY-MM.reversed.domain[:unique] (letters, digits, ".", "-", ":"), eui.<16 hex digits> or naa.<16 or 32 hex digits>, at most 223 characters');
 const URL_RULE = () => _('an http://, https:// or tftp:// URL with a host, without spaces or commas');
@@ -170,9 +181,9 @@ return baseclass.extend({
 			: _('Use %s').format(URL_RULE());
 	},
 
-	/** A folder URL that relative paths are joined to. */
+	/** A folder URL that relative paths are joined to; iPXE gets it as text. */
 	baseUrl(value) {
-		const problem = this.url(value);
+		const problem = (this.text(value) !== true) ? this.text(value) : this.url(value);
 
 		if (problem !== true)
 			return problem;
@@ -184,9 +195,26 @@ return baseclass.extend({
 		return /^[a-z][a-z0-9+.-]*:\/\//i.test(value);
 	},
 
-	absolutePath(value) {
-		return (value === '' || (value.startsWith('/') && !value.split('/').includes('..'))) ? true
-			: _('Use an absolute path on the router like /srv/tftp, without ".."');
+	/**
+	 * The TFTP root: netboot points dnsmasq's TFTP server at it and deletes
+	 * what it did not write in its netboot/ folder there, so never a folder
+	 * of the system.
+	 */
+	tftpRoot(value) {
+		if (value === '')
+			return true;
+
+		if (!value.startsWith('/') || value.split('/').includes('..'))
+			return _('Use an absolute path on the router like /srv/tftp, without ".."');
+
+		const path = '/' + value.split('/').filter((p) => p !== '' && p !== '.').join('/');
+		const system = SYSTEM_FOLDERS.includes(path) ? path : SYSTEM_TREES.find((t) => path === t || path.startsWith(t + '/'));
+
+		if (!system)
+			return true;
+
+		return _('Use a folder for TFTP alone, like /srv/tftp: %s, and netboot points dnsmasq\'s TFTP server at this folder (anyone on the LAN can then read every file in it) and deletes the files in its netboot/ folder there that it did not write').format(
+			(system === path) ? _('%s is a system directory').format(path) : _('%s is inside the system directory %s').format(path, system));
 	},
 
 	tftpFile(value) {
@@ -210,6 +238,30 @@ return baseclass.extend({
 			return _('Must not contain spaces: iPXE cannot carry them in a CHAP secret');
 
 		return this.text(value);
+	},
+
+	/** The iPXE image name of an initrd or injected file: its file name, characters a name cannot hold made "_". */
+	imageName(value) {
+		return value.replace(/[?#].*$/, '').split('/').pop().replace(/[^A-Za-z0-9_.-]/g, '_') || 'file';
+	},
+
+	/**
+	 * An initrd or injected file of a `kind` installer, beside `others` (the
+	 * other files of its list): iPXE keeps one image per name.
+	 */
+	image(value, kind, others) {
+		if (value === '')
+			return true;
+
+		const name = this.imageName(value);
+
+		if (!IPXE_NAME.test(name))
+			return _('Its file name becomes the iPXE image name "%s", which must be letters, digits, "_", "." and "-", starting with a letter or digit').format(name);
+
+		if ((FIXED_IMAGES[kind] || []).concat(others.map((o) => this.imageName(o))).includes(name))
+			return _('Its file name "%s" is already the name of another image of this installer; iPXE keeps one image per name, so give each file its own name').format(name);
+
+		return true;
 	},
 
 	/**

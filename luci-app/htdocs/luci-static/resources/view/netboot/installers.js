@@ -64,6 +64,20 @@ return view.extend({
 				if (value === '' && (REQUIRED[kind] || []).includes(option))
 					return _('Missing: a %s installer needs this').format(kind);
 
+				if (option == 'initrd' || option == 'inject') {
+					// The list's other files: the field being checked may be one of them.
+					const others = L.toArray(this.section.formvalue(sid, option));
+					const self = others.indexOf(value);
+
+					if (self >= 0)
+						others.splice(self, 1);
+
+					const problem = check.image(value, kind, others);
+
+					if (problem !== true)
+						return problem;
+				}
+
 				return check.installerPath(value, installerUrl || check.isAbsoluteUrl(path));
 			};
 		};

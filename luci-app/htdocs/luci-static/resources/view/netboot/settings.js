@@ -38,7 +38,7 @@ return view.extend({
 		o = s.taboption('general', form.Value, 'tftp_root', _('TFTP root'),
 			_('netboot writes its menus into the folder netboot/ here and owns nothing else in it.'));
 		o.placeholder = tftpDefault;
-		o.validate = (sid, value) => check.absolutePath(value);
+		o.validate = (sid, value) => check.tftpRoot(value);
 
 		o = s.taboption('general', form.Value, 'menu_timeout', _('Menu timeout'),
 			_('Seconds before the menu picks its default; 0 waits for a key.'));
