@@ -20,13 +20,16 @@
 // dispatcher), the /ubus/ JSON-RPC endpoint (uhttpd-mod-ubus: same session
 // check, then the call, here through src/ubus), and luci-rpc getDHCPLeases
 // (rpcd-mod-luci, a C plugin needing libnl and iwinfo) with fixed leases,
-// the same PCs whose boots the hotplug scripts report.
+// the same PCs whose boots the hotplug scripts report; and the dispatcher's
+// admin/uci/apply_rollback and confirm, which Save & Apply posts to (LuCI's
+// ucode controller, here calling the same rpcd methods).
 //
 // LUCI_ROOT, OWRT_PREFIX and a Chromium (CHROMIUM, default /usr/bin/chromium)
 // are needed, else the suite is skipped. UPDATE_SCREENSHOTS=1 writes the
 // pages' PNGs into docs/screenshots/.
 
 import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -220,6 +223,8 @@ suite(title, () => {
   let page: Page;
   // netboot's last reply to each method the page called, to hold the page to.
   const replies = new Map<string, Record<string, unknown>>();
+  // A checked apply waiting for its confirmation; luci-base keeps it in rpcd's session 0.
+  let rollback: { token: string; session: string } | undefined;
 
   /** The menu tree LuCI's dispatcher would send for this session: Services → Network Boot. */
   function menuJson() {
@@ -286,6 +291,33 @@ suite(title, () => {
     }
   }
 
+  /**
+   * Save & Apply, as luci-base's dispatcher does it (systemcrash/luci
+   * daf2e0bc2b, modules/luci-base/ucode/controller/admin/uci.uc): a checked
+   * apply is rpcd's `uci apply` with rollback, which commits the session's
+   * changes, and the page then confirms it with the token it got back.
+   * Returns the HTTP status and body, with ubus errors mapped as there.
+   */
+  async function uciAction(action: string, query: URLSearchParams): Promise<[number, string]> {
+    const HTTP = [200, 400, 400, 404, 404, 204, 403, 504, 500, 500, 503, 500, 400, 500];
+    try {
+      if (action === 'apply_rollback') {
+        const session = query.get('sid') ?? '';
+        await bus.call('uci', 'apply', { ubus_rpc_session: session, timeout: 90, rollback: true });
+        rollback = { token: randomBytes(16).toString('hex'), session };
+        return [200, JSON.stringify({ token: rollback.token })];
+      }
+      if (!rollback) return [204, ''];
+      if (query.get('token') !== rollback.token) return [403, 'Permission denied'];
+      await bus.call('uci', 'confirm', { ubus_rpc_session: rollback.session });
+      rollback = undefined;
+      return [200, 'OK'];
+    } catch (e) {
+      if (!(e instanceof UbusError)) throw e;
+      return [HTTP[e.code] ?? 500, String(e)];
+    }
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', base);
     const send = (status: number, type: string, body: string | Buffer) => {
@@ -298,6 +330,10 @@ suite(title, () => {
       for await (const chunk of req) body += chunk;
       const msg = JSON.parse(body) as object | object[];
       return send(200, 'application/json', JSON.stringify(Array.isArray(msg) ? await Promise.all(msg.map(ubusRequest)) : await ubusRequest(msg)));
+    }
+    if (req.method === 'POST' && (m = /^\/cgi-bin\/luci\/admin\/uci\/(apply_rollback|confirm)$/.exec(url.pathname))) {
+      const [status, body] = await uciAction(m[1]!, url.searchParams);
+      return send(status, status === 200 && m[1] === 'apply_rollback' ? 'application/json' : 'text/plain', body);
     }
     if (url.pathname === '/cgi-bin/luci/admin/menu') return send(200, 'application/json', JSON.stringify(menuJson()));
     if ((m = /^\/cgi-bin\/luci\/admin\/translations\/(\w+)$/.exec(url.pathname))) return send(200, 'application/javascript', translations(m[1]!));
@@ -532,4 +568,38 @@ suite(title, () => {
     const apply = await ubusRequest({ jsonrpc: '2.0', id: 3, method: 'call', params: [sid, 'netboot', 'apply', {}] });
     expect(apply).toMatchObject({ result: [0, { ok: true, message: 'everything is already up to date; nothing was changed' }] });
   });
+
+  it('hosts: a host added on the page is saved without a name; after Save & Apply, Status says valid and Apply writes its script', async () => {
+    await page.open(url('hosts'), READY.hosts);
+    await page.click('#cbi-netboot-host .cbi-section-create .cbi-button-add');
+    const field = (option: string) => `.modal [data-name="${option}"]`;
+    await page.until('the host dialog', `!!document.querySelector('${field('mac')} .create-item-input')`);
+    await page.click(`${field('mac')} .open`);
+    await page.click(`${field('mac')} li[data-value="52:54:00:9a:0b:1c"]`);
+    for (const [option, value] of [['action', 'boot'], ['target', 'lab']]) {
+      await page.eval(`(() => { const s = document.querySelector('${field(option)} select'); s.value = '${value}'; s.dispatchEvent(new Event('change', { bubbles: true })); })()`);
+    }
+    await page.click('.modal .cbi-button-positive');
+    await until('the host in rpcd’s changes', async () => {
+      const c = await bus.call('uci', 'changes', { config: 'netboot', ubus_rpc_session: sid });
+      return JSON.stringify(c).includes('52:54:00:9a:0b:1c') ? c : undefined;
+    });
+    await page.until('the dialog to close', "!document.querySelector('.modal [data-name=\"mac\"]')");
+    await page.click('.cbi-page-actions .cbi-button-apply');
+    // The page confirms the apply (after LuCI's apply_holdoff) and reloads.
+    await page.until('the confirmed apply', "document.body.textContent.includes('Configuration changes applied.')", 30_000);
+    expect(rollback).toBeUndefined();
+    const saved = readFileSync(join(router, 'etc/config/netboot'), 'utf8');
+    expect(saved).toMatch(/\nconfig host\n(\t.*\n)*\toption mac '52:54:00:9a:0b:1c'\n/);
+
+    await page.open(url('status'), READY.status);
+    const overview = await rows('#netboot-overview');
+    expect(overview).toContainEqual(['Configuration', 'valid']);
+    expect(overview).toContainEqual(['Targets, installers, hosts', '3 / 3 / 3']);
+    expect(await applyButton()).toBe(true);
+    await page.click('#netboot-apply');
+    await page.until('the apply notification', "!!document.querySelector('.alert-message.info, .alert-message.danger')");
+    expect(await page.text('.alert-message.info p')).toMatch(/^applied: 1 file change\(s\)/);
+    expect(readFileSync(join(router, 'srv/tftp/netboot/hosts/52-54-00-9a-0b-1c.ipxe'), 'utf8')).toMatch(/\nset nb-action boot\nset nb-target lab\n/);
+  }, 60_000);
 });
