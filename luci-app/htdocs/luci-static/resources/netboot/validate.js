@@ -183,7 +183,7 @@ return baseclass.extend({
 
 	/** A folder URL that relative paths are joined to; iPXE gets it as text. */
 	baseUrl(value) {
-		const problem = (this.text(value) !== true) ? this.text(value) : this.url(value);
+		const problem = [ this.text(value), this.url(value) ].find((p) => p !== true) ?? true;
 
 		if (problem !== true)
 			return problem;
