@@ -23,16 +23,6 @@ export function fixedImages(kind: InstallerSpec['kind']): string[] {
 /** An initrd's or injected file's image name: its file name, characters iPXE names cannot hold made "_". */
 export const imageName = (url: string) => url.replace(/[?#].*$/, '').split('/').pop()?.replace(/[^A-Za-z0-9_.-]/g, '_') || 'file';
 
-/** The initrds or injected files of an installer, by URL. */
-export function extraImages(spec: InstallerSpec): string[] {
-  return spec.kind === 'linux' || spec.kind === 'debian-installer' ? spec.initrds : spec.kind === 'windows' ? spec.injects : [];
-}
-
-/** Every image an installer loads; nb-failed frees them all so a retry starts clean. */
-export function imageNames(spec: InstallerSpec): string[] {
-  return [...fixedImages(spec.kind), ...extraImages(spec).map(imageName)];
-}
-
 /**
  * Why the file at `url` cannot be loaded as one of an installer's images
  * beside `taken` (the names of the images before it), or undefined when it can.

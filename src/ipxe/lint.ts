@@ -2,7 +2,8 @@
 // script.c labels) and reports what would go wrong at boot: a goto or menu
 // item without its label, a command that can fail on a line with no `||`
 // (iPXE ends the whole script on a failing line), an unclosed `${`, text after
-// a label. Tests run it over everything netboot renders.
+// a label, a SAN command without its drive number. Tests run it over everything
+// netboot renders.
 
 export interface Command {
   line: number;
@@ -21,6 +22,12 @@ const FALLIBLE = new Set([
   'choose', 'iseq', 'isset', 'cpuid', 'prompt', 'shell', 'reboot', 'dhcp', 'ifconf', 'ifopen',
 ]);
 const SEPARATORS = new Set(['||', '&&', ';']);
+/**
+ * Without --drive these act on the `san-drive` setting's drive (0x80 unless DHCP
+ * says otherwise; ipxe v1.21.1 src/core/sanboot.c san_default_drive), and the
+ * release path could miss what was hooked.
+ */
+const SAN = new Set(['sanhook', 'sanboot', 'sanunhook']);
 
 /** Joins `\`-continued lines exactly as iPXE does: no space is inserted. */
 function logicalLines(text: string): { line: number; text: string }[] {
@@ -70,6 +77,9 @@ export function parseScript(text: string): ParsedScript {
         if (w.split('${').length - 1 > w.split('}').length - 1) problems.push(`line ${line}: unclosed "\${" in "${w}"`);
       }
       commands.push({ line, words: p.words });
+      if (SAN.has(p.words[0]) && !p.words.includes('--drive')) {
+        problems.push(`line ${line}: "${p.words[0]}" names no --drive, so it acts on whichever drive the san-drive setting says`);
+      }
       if (FALLIBLE.has(p.words[0]) && !pieces.slice(i).some((q) => q.next === '||')) {
         problems.push(`line ${line}: "${p.words[0]}" can fail and nothing on the line catches it; iPXE would end the script`);
       }
