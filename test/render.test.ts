@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { renderFiles } from '../src/ipxe/render';
 import { parseScript } from '../src/ipxe/lint';
 import { BASE, load, model, withOption } from './helpers/config';
-import { simulate } from './helpers/ipxe-sim';
+import { simulate, type SanDisk } from './helpers/ipxe-sim';
 
 const files = (text = BASE) => renderFiles(model(text));
 const UNKNOWN = '52:54:00:99:99:99';
@@ -202,7 +202,7 @@ describe('per-host scripts', () => {
 describe('a failed or returning boot releases every drive it hooked (SAN model of iPXE v1.21.1)', () => {
   const DISK1 = 'iscsi:192.168.1.10:::0:iqn.2000-01.com.synology:disk1';
   const DISK2 = 'iscsi:192.168.1.10:::1:iqn.2024-01.lan.nas:disk2';
-  const blank = (target: string) => (uri: string) => (uri.endsWith(`:${target}`) ? 'blank' : 'boots') as const;
+  const blank = (target: string) => (uri: string): SanDisk => (uri.endsWith(`:${target}`) ? 'blank' : 'boots');
   const openFailures = (r: { console: string[] }) => r.console.filter((l) => l.startsWith('Could not open SAN device'));
 
   it.each(['pcbios', 'efi'] as const)('after a blank target fails to boot, choosing another one boots it (%s)', (platform) => {
@@ -229,7 +229,7 @@ describe('a failed or returning boot releases every drive it hooked (SAN model o
 
   it('a returning chain installer, ISO or SAN boot leaves no drive hooked, also when DHCP sets keep-san', () => {
     const install = (installer: string) => withOption('pc1', 'installer', installer, withOption('pc1', 'action', 'install', WITH_INSTALLERS));
-    for (const dhcp of [{}, { 'keep-san': '1' }]) {
+    for (const dhcp of [{}, { 'keep-san': '1' }] as Record<string, string>[]) {
       for (const [text, returning] of [
         [install('xyz'), ['chain']],
         [install('iso'), ['sanboot']],
@@ -237,7 +237,7 @@ describe('a failed or returning boot releases every drive it hooked (SAN model o
         [install('linux'), ['boot']],
       ] as const) {
         // Then the menu (a key at the retry prompt after a failure), whose countdowns boot the host's target.
-        const iso = (uri: string) => (uri.endsWith('.iso') ? (returning.length ? 'returns' : 'blank') : 'boots');
+        const iso = (uri: string): SanDisk => (uri.endsWith('.iso') ? (returning.length ? 'returns' : 'blank') : 'boots');
         const r = simulate(files(text), { mac: '52:54:00:00:00:01', dhcp, returning: [...returning], san: iso, prompts: ['key'], choices: ['timeout', 'timeout'] });
         const what = `${JSON.stringify(dhcp)} ${r.effects.join(' | ')}`;
         expect(openFailures(r), what).toEqual([]);

@@ -104,7 +104,7 @@ function installerLines(inst: Installer): string[] {
       break;
     }
     case 'iso':
-      out.push(ipxe`sanboot --no-describe --drive ${own(ISO_DRIVE)} ${withArch(spec.url)}` + failed);
+      out.push('set nb-iso 1', ipxe`sanboot --no-describe --drive ${own(ISO_DRIVE)} ${withArch(spec.url)}` + failed);
       break;
     case 'chain':
       out.push(ipxe`chain --autofree ${withArch(spec.url)} ${withArch(spec.args)}`.trimEnd() + failed);
@@ -238,7 +238,8 @@ function menuScript(m: Model): string {
     ':nb-release',
     'set keep-san 0',
     ipxe`sanunhook --drive ${own(TARGET_DRIVE)} ||`,
-    ipxe`sanunhook --drive ${own(ISO_DRIVE)} ||`,
+    ipxe`isset \${nb-iso} && sanunhook --drive ${own(ISO_DRIVE)} ||`,
+    'clear nb-iso',
     'imgfree ||',
     'goto ${nb-then}',
     // A host's own action tries again until it works (the NAS may be back), unless

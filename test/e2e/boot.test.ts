@@ -5,7 +5,7 @@ import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chainloadLines, labNetworkLines } from './lab/dnsmasq';
 import { E2E_DIR, HTTP_BASE, labGate, NET } from './lab/env';
-import { diskMarker, initramfsMarker, WINPE_FILES } from './lab/images';
+import { diskMarker, initramfsMarker, RETURNING_MARKER, WINPE_FILES } from './lab/images';
 import { Lab } from './lab/lab';
 import {
   BASE_IQN,
@@ -37,6 +37,8 @@ const MAC = {
   windows: mac(0x19),
   broken: mac(0x1a),
   baseline: mac(0x1b),
+  retry: mac(0x1c),
+  returns: mac(0x1d),
 };
 
 const HOSTS: LabHost[] = [
@@ -48,6 +50,8 @@ const HOSTS: LabHost[] = [
   { name: 'pc7', mac: MAC.linux, action: 'install', target: 'disk2', installer: 'linux' },
   { name: 'pc8', mac: MAC.windows, action: 'install', target: 'disk1', installer: 'win' },
   { name: 'pc9', mac: MAC.broken, action: 'boot', target: 'disk2' },
+  { name: 'pc10', mac: MAC.retry, action: 'boot', target: 'fresh' },
+  { name: 'pc11', mac: MAC.returns, action: 'install', target: 'empty', installer: 'returns' },
 ];
 
 const site = (over: Partial<LabSite> = {}): LabSite => ({
@@ -58,6 +62,9 @@ const site = (over: Partial<LabSite> = {}): LabSite => ({
   targets: [
     { name: 'disk1', title: 'Disk one' },
     { name: 'disk2', title: 'Disk two' },
+    // Blank at first (nothing to boot); the lab writes fresh's image onto it mid-run.
+    { name: 'fresh', title: 'Fresh disk' },
+    { name: 'empty', title: 'Empty disk' },
   ],
   hosts: HOSTS,
   ...over,
@@ -66,6 +73,10 @@ const site = (over: Partial<LabSite> = {}): LabSite => ({
 const TIMEOUT = { bios: 60_000, uefi: 100_000 };
 /** netboot's error path, the firmware giving up, or no iBFT: the scenario already failed. */
 const NB_FAILED = /netboot: [^\r\n]*did not work[^\r\n]*|No bootable device|E2E-IBFT-MISSING/;
+/** A drive an earlier attempt left hooked (EADDRINUSE), or the firmware giving up. */
+const STILL_HOOKED = /Could not open SAN device[^\r\n]*|No bootable device/;
+const FAILURE_SHOWN = /netboot: [^\r\n]*did not work/;
+const count = (s: string, what: string) => s.split(what).length - 1;
 
 const gate = labGate();
 const lab = gate.run ? new Lab() : undefined;
@@ -165,6 +176,28 @@ const phaseTftp: Phase = {
       return { seconds, detail: 'bootmgr included (BIOS)' };
     }),
     bootsTarget('s1-host', 'BIOS: host action boot, no keypress', 'bios', MAC.hostBoot, 'disk1'),
+    vmScenario('s10-retry', 'host action boot, blank disk: fails, the disk gets an image, the retry boots it with no key', 'bios', MAC.retry, async (vm) => {
+      await vm.waitUntil('the failed boot of the blank disk', () => (FAILURE_SHOWN.test(vm.serial()) ? true : undefined), STILL_HOOKED);
+      expect(vm.serial()).toContain('Boot from SAN device 0x80 failed');
+      lab!.fill(`${BASE_IQN}:fresh`); // the NAS got fixed
+      const seconds = await vm.waitUntil('the retry', () => (vm.serial().includes(diskMarker('fresh', 'bios')) ? vm.seconds() : undefined), STILL_HOOKED);
+      const serial = vm.serial();
+      expect(serial).not.toContain('netboot: choose the iSCSI target');
+      return { seconds, detail: `${count(serial, 'Registered SAN device 0x80')} hooks of 0x80, ${count(serial, 'did not work')} failure(s), no menu` };
+    }),
+    vmScenario('s11-return', 'install returns, the countdowns boot the blank target (fails), then the menu boots another', 'bios', MAC.returns, async (vm) => {
+      // The menu again after the blank target failed: it now waits for a key (a choice was made).
+      const menuAgain = /did not work[\s\S]*Press any key to return to the menu[\s\S]*Empty disk/;
+      await vm.waitUntil('the menu after the failure', () => (menuAgain.test(vm.serial()) ? true : undefined), STILL_HOOKED);
+      await vm.sendKeys('up', 'up', 'ret'); // from the host's target (Empty disk) to Disk two
+      const seconds = await vm.waitUntil('disk2', () => (vm.serial().includes(diskMarker('disk2', 'bios')) ? vm.seconds() : undefined), STILL_HOOKED);
+      const serial = vm.serial();
+      expect(serial.indexOf(RETURNING_MARKER)).toBeGreaterThan(-1);
+      expect(serial.indexOf(RETURNING_MARKER)).toBeLessThan(serial.indexOf('Boot from SAN device 0x80 failed'));
+      // The installer's sanhook, the blank target's sanboot, then disk2's: 0x80 was free each time.
+      expect(count(serial, 'Registered SAN device 0x80')).toBe(3);
+      return { seconds, detail: 'installer returned, 0x80 hooked 3 times' };
+    }),
     {
       id: 'check',
       title: 'netboot check from inside the lab: boot files and menus over TFTP, portals, installer files',
@@ -284,11 +317,13 @@ describe.skipIf(!lab)('boot lab', () => {
   beforeAll(() => {
     // The seed's target (ipxe.ubuntu1) serves disk1's image: the same marker as netboot's disk1.
     runner.start(
-      lab!.start(['disk1', 'disk2'], {
+      lab!.start(['disk1', 'disk2', 'fresh'], {
         [`${BASE_IQN}:disk1`]: 'disk1',
         [`${BASE_IQN}:disk2`]: 'disk2',
         [`${BASE_IQN}:ipxe.ubuntu1`]: 'disk1',
-      }),
+        [`${BASE_IQN}:fresh`]: 'fresh',
+        [`${BASE_IQN}:empty`]: 'fresh',
+      }, [`${BASE_IQN}:fresh`, `${BASE_IQN}:empty`]),
     );
   });
 
@@ -313,6 +348,8 @@ describe.skipIf(!lab)('boot lab', () => {
     ['s7-linux', '7. install: sanhook + kernel/initrd, cmdline and iBFT seen by Linux'],
     ['s8-windows', '8. Windows entry: wimboot then the WinPE files, in order'],
     ['s9-broken', '9. broken config: refused, nothing written, previous menus still boot'],
+    ['s10-retry', '10. a failed boot releases its drive: the host retries with no key and boots the disk once it has an image'],
+    ['s11-return', '11. a returning installer and a failed boot release 0x80: the menu then boots another target'],
     ['check', 'netboot check passes against the running lab'],
     ['baseline', "baseline: the seed's hand-written menu"],
   ];

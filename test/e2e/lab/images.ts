@@ -53,9 +53,13 @@ export async function buildInitramfs(dir: string, name: string): Promise<string>
 
 export const WINPE_FILES = ['bootmgr', 'boot/bcd', 'boot/boot.sdi', 'sources/boot.wim'] as const;
 
+/** What the `chain` installer stand-in prints before it returns to netboot's menu, like a user leaving it. */
+export const RETURNING_MARKER = 'E2E-INSTALLER-RETURNS';
+export const RETURNING_INSTALLER = 'returns.ipxe';
+
 /**
- * The installer tree at /install/: linux/vmlinuz + linux/initrd.gz, and a WinPE
- * stand-in. iPXE's `kernel` refuses a file it cannot recognise before fetching any
+ * The installer tree at /install/: linux/vmlinuz + linux/initrd.gz, a `chain`
+ * installer that returns at once, and a WinPE stand-in. iPXE's `kernel` refuses a file it cannot recognise before fetching any
  * initrd, so the stand-in wimboot is the same bzImage; the WinPE files are small
  * labelled blobs, and only the order iPXE requests them in is checked.
  */
@@ -63,6 +67,7 @@ export function buildInstallTree(dir: string, kernel: string, initrd: string): s
   mkdirSync(join(dir, 'linux'), { recursive: true });
   symlinkSync(kernel, join(dir, 'linux/vmlinuz'));
   copyFileSync(initrd, join(dir, 'linux/initrd.gz'));
+  writeFileSync(join(dir, RETURNING_INSTALLER), `#!ipxe\necho ${RETURNING_MARKER}\nexit\n`);
   symlinkSync(kernel, join(dir, 'wimboot'));
   for (const f of WINPE_FILES) {
     mkdirSync(join(dir, 'winpe', f, '..'), { recursive: true });

@@ -1,7 +1,7 @@
 // The whole lab: a work dir, the namespace, tgtd with one hybrid disk per target, the
 // HTTP server, dnsmasq (restarted per phase), and VMs, at most two at a time (CI has two
 // cores). teardown() undoes everything that start() got to, even after a failure.
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chainloadLines, Dnsmasq, labNetworkLines } from './dnsmasq';
@@ -65,6 +65,8 @@ export class Lab {
   cli = { apply: false, bootloaders: false, check: false };
   private bootloadersInstalled = false;
   private vms = new Set<Vm>();
+  /** Per target IQN: its backing file, and the disk image it was built from. */
+  private backing = new Map<string, { file: string; image: string }>();
   private slots = new Slots(2);
   private tapCount = 0;
 
@@ -81,8 +83,9 @@ export class Lab {
   /**
    * Builds one disk per name in `images`, then serves each target IQN from the image
    * named by `disks[iqn]` (several IQNs may share an image: each gets its own copy).
+   * IQNs in `blank` start as zeros of the same size: nothing to boot until `fill`.
    */
-  async start(images: string[], disks: Record<string, string>): Promise<void> {
+  async start(images: string[], disks: Record<string, string>, blank: string[] = []): Promise<void> {
     const kernel = findKernel();
     if (!kernel) throw new Error('no kernel');
     const built = new Map<string, string>();
@@ -103,7 +106,9 @@ export class Lab {
       const src = built.get(image);
       if (!src) throw new Error(`no image ${image}`);
       const backing = join(this.buildDir, `lun-${copies++}-${image}.img`);
-      copyFileSync(src, backing);
+      if (blank.includes(iqn)) writeFileSync(backing, Buffer.alloc(statSync(src).size));
+      else copyFileSync(src, backing);
+      this.backing.set(iqn, { file: backing, image: src });
       await this.tgt.addTarget(iqn, backing);
     }
     this.http = await HttpServer.start(this.ns, this.workDir, {
@@ -134,6 +139,21 @@ export class Lab {
             efi: site.efiLoader,
           });
     await this.useDnsmasq(dnsmasqName, [...labNetworkLines(this.workDir), ...boot]);
+  }
+
+  /**
+   * Writes a target's bootable image over its blank backing file, in place: tgt keeps
+   * serving the same open file, as a NAS whose disk came back would.
+   */
+  fill(iqn: string): void {
+    const b = this.backing.get(iqn);
+    if (!b) throw new Error(`no target ${iqn}`);
+    const fd = openSync(b.file, 'r+');
+    try {
+      writeSync(fd, readFileSync(b.image), 0, undefined, 0);
+    } finally {
+      closeSync(fd);
+    }
   }
 
   /** Runs the built netboot inside the namespace (so it reaches 10.77.0.1 like a client would). */

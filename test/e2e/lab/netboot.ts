@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { BOOTLOADERS, IPXE_DIR, NETBOOT_CLI, NET } from './env';
+import { RETURNING_INSTALLER } from './images';
 import { run, type RunResult } from './proc';
 
 export const TFTP_ROOT = '/srv/tftp';
@@ -64,6 +65,11 @@ export function netbootConfig(s: LabSite): string {
     `\toption kernel 'linux/vmlinuz'`,
     `\tlist initrd 'linux/initrd.gz'`,
     `\toption args 'console=ttyS0 quiet panic=-1 netboot.marker=install-linux'`,
+    '',
+    `config installer 'returns'`,
+    `\toption kind 'chain'`,
+    `\toption title 'Installer that returns'`,
+    `\toption url ${q(RETURNING_INSTALLER)}`,
     '',
     `config installer 'win'`,
     `\toption kind 'windows'`,
