@@ -1,11 +1,18 @@
 // The `netboot` ubus object's methods (src/daemon/server.ts) called directly,
 // with a scripted app: argument checks, error codes, log lines, and one apply
-// at a time.
+// at a time. Then the bundle's daemon process: which of its lines go to
+// stdout and which to stderr.
 
+import { spawn } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Journeys } from '../src/daemon/journeys';
 import { NetbootService, type DaemonApp } from '../src/daemon/server';
 import type { BlobmsgInputTable, BlobmsgTable, InvokeContext } from '../src/ubus';
+import { BUNDLE } from './helpers/bundle';
+import { until } from './helpers/owrt';
 
 const T0 = Date.UTC(2025, 0, 1, 12, 0, 0);
 const MAC = '52:54:00:12:34:56';
@@ -23,7 +30,9 @@ function setup(app: Partial<DaemonApp> = {}, leases: Record<string, string> = {}
     tftpRoot: () => '/srv/tftp',
     ...app,
   };
-  const service = new NetbootService({ app: full, journeys, leaseMac: (ip) => leases[ip], log: (l) => lines.push(l), now: () => T0 });
+  // Errors are marked, to tell them from the lines procd logs at daemon.info.
+  const log = { info: (l: string) => lines.push(l), error: (l: string) => lines.push(`error: ${l}`) };
+  const service = new NetbootService({ app: full, journeys, leaseMac: (ip) => leases[ip], log, now: () => T0 });
   const methods = service.methods();
   const call = async (method: string, args: BlobmsgTable = {}) => {
     const ctx: InvokeContext = { object: 'netboot', method, peer: 1 };
@@ -64,8 +73,21 @@ describe('netboot ubus methods', () => {
     const { call, lines, journeys } = setup();
     await expect(call('event', { source: 'dhcp', action: 'add', mac: 'nope', ip: '10.0.0.5' })).rejects.toMatchObject({ statusName: 'INVALID_ARGUMENT' });
     await expect(call('event', { source: 'tftp', action: 'add', ip: '10.0.0.5', path: { a: 1 } })).rejects.toMatchObject({ statusName: 'INVALID_ARGUMENT' });
-    expect(lines).toEqual(['netboot: event rejected: mac "nope" is not a MAC address like 52:54:00:12:34:56', 'netboot: event rejected: path must be a string']);
+    expect(lines).toEqual(['error: netboot: event rejected: mac "nope" is not a MAC address like 52:54:00:12:34:56', 'error: netboot: event rejected: path must be a string']);
     expect(journeys.size.clients).toBe(0);
+  });
+
+  it('takes DHCPv6 lease events quietly: no journey, no error', async () => {
+    // dnsmasq's DHCPv6 lease as its script gets it: `add DUID IPv6 [HOSTNAME]`
+    // (man dnsmasq, --dhcp-script: "the MAC address of the host (or DUID for
+    // IPv6)"); OpenWrt 24.10's dhcp-script.sh hands them on as MACADDR/IPADDR.
+    const { call, lines, journeys } = setup();
+    const duid = '00:04:9c:7e:44:f1:1b:64:4d:1e:a3:8e:4f:24:58:a0:0d:b1';
+    for (const action of ['add', 'update', 'remove']) {
+      expect(await call('event', { source: 'dhcp', action, mac: duid, ip: 'fd4e:1a2b:3c4d::1f3', hostname: 'desk' })).toBeUndefined();
+    }
+    expect(lines).toEqual([]);
+    expect(journeys.size).toEqual({ clients: 0, ips: 0, otherLeases: 0 });
   });
 
   it('checks preview’s and clients’ mac', async () => {
@@ -97,6 +119,31 @@ describe('netboot ubus methods', () => {
     expect(most).toBe(1);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(results[1]).toMatchObject({ reason: { statusName: 'UNKNOWN_ERROR' } });
-    expect(lines).toEqual(['netboot: apply ok: run 1', 'netboot: apply failed: dnsmasq did not come back', 'netboot: apply failed: run 3']);
+    expect(lines).toEqual(['netboot: apply ok: run 1', 'error: netboot: apply failed: dnsmasq did not come back', 'error: netboot: apply failed: run 3']);
   });
+});
+
+describe('the daemon process under procd', () => {
+  // procd logs an instance's stdout at daemon.info and its stderr at daemon.err
+  // (openwrt/procd service/instance.c @2c1834ab: instance_stdout → LOG_INFO,
+  // instance_stderr → LOG_ERR), and the init script sets both.
+  it('writes errors to stderr and everything else to stdout', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'netboot-daemon-log-'));
+    try {
+      cpSync(join(__dirname, '../example/router/etc'), join(dir, 'etc'), { recursive: true });
+      // No ubusd on this socket: registering fails, and says so on stderr.
+      const proc = spawn(process.execPath, [BUNDLE, '--root', dir, 'daemon', '--ubus-socket', join(dir, 'no-ubusd.sock')], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const out = { stdout: '', stderr: '' };
+      proc.stdout.setEncoding('utf8').on('data', (d: string) => (out.stdout += d));
+      proc.stderr.setEncoding('utf8').on('data', (d: string) => (out.stderr += d));
+      const exited = new Promise((resolve) => proc.once('exit', resolve));
+      await until('an apply and a failed registration', () => (/apply ok/.test(out.stdout) && /cannot register/.test(out.stderr) ? true : undefined), 20_000);
+      proc.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(out.stdout).toMatch(/^netboot: daemon started \(pid \d+\)\nnetboot: apply ok: [^\n]+\nnetboot: daemon stopped\n$/);
+      expect(out.stderr).toMatch(/^netboot: cannot register on ubus \([^\n]+\); retrying\n$/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
 });

@@ -189,8 +189,8 @@ suite(PREFIX ? `netboot daemon on a private ubusd from ${PREFIX}` : `netboot dae
     await startUbusd();
     // With the node options the init script gives it.
     const nodeOptions = /procd_set_param env NODE_OPTIONS=(\S+)/.exec(readFileSync(join(__dirname, '../files/etc/init.d/netboot'), 'utf8'))![1]!;
-    daemon = spawn(process.execPath, [BUNDLE, 'daemon', '--ubus-socket', sock, '--root', root], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NODE_OPTIONS: nodeOptions } });
-    daemon.stderr!.setEncoding('utf8').on('data', (d: string) => (log += d));
+    daemon = spawn(process.execPath, [BUNDLE, 'daemon', '--ubus-socket', sock, '--root', root], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: nodeOptions } });
+    for (const s of [daemon.stdout!, daemon.stderr!]) s.setEncoding('utf8').on('data', (d: string) => (log += d));
     await logged('netboot: ubus object netboot registered');
   }, 30_000);
 

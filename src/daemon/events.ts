@@ -1,5 +1,5 @@
-// The payload of `ubus call netboot event`, as the hotplug scripts send it
-// (files/etc/hotplug.d/{dhcp,tftp}/90-netboot). Anyone allowed to call the
+// The payload of `ubus call netboot event`, as netboot's dnsmasq script sends
+// it (files/usr/share/netboot/dhcp-script.sh). Anyone allowed to call the
 // object can send one, so every field is checked and bounded here: what
 // passes is safe to keep in memory and to print in a log line.
 
@@ -109,6 +109,11 @@ function size(args: BlobmsgTable): number | null {
 }
 
 const DHCP_ACTIONS = ['add', 'update', 'remove'] as const;
+
+/** A DHCPv6 lease event: dnsmasq gives its IPv6 address, and a DUID where a MAC would be. */
+export function isDhcpv6Lease(args: BlobmsgTable): boolean {
+  return args.source === 'dhcp' && typeof args.ip === 'string' && isIP(args.ip) === 6;
+}
 
 /** Checks a payload; throws InvalidEvent naming the first bad field. */
 export function parseEvent(args: BlobmsgTable): BootEvent {

@@ -6,7 +6,7 @@ import type { RouterRoot } from '../fs/root';
 import { UbusClient } from '../ubus';
 import { Journeys, type JourneyLimits } from './journeys';
 import { LEASE_FILE, leaseLookup } from './leases';
-import { NetbootService, type DaemonApp } from './server';
+import { NetbootService, type DaemonApp, type Logger } from './server';
 
 export interface DaemonOptions {
   root: RouterRoot;
@@ -14,17 +14,24 @@ export interface DaemonOptions {
   socketPath?: string;
   app: DaemonApp;
   limits?: JourneyLimits;
-  log?: (line: string) => void;
+  log?: Logger;
   /** Ends the daemon, as SIGTERM and SIGINT do. */
   signal?: AbortSignal;
 }
+
+// procd logs an instance's stdout at daemon.info and its stderr at daemon.err
+// (procd service/instance.c, instance_stdout/instance_stderr).
+const PROCD_LOG: Logger = {
+  info: (line) => process.stdout.write(`${line}\n`),
+  error: (line) => process.stderr.write(`${line}\n`),
+};
 
 const RETRY_FIRST_MS = 250;
 const RETRY_MAX_MS = 10_000;
 
 /** Resolves when the daemon has stopped (signal, SIGTERM or SIGINT). */
 export async function runDaemon(opts: DaemonOptions): Promise<void> {
-  const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const log = opts.log ?? PROCD_LOG;
   const service = new NetbootService({ app: opts.app, journeys: new Journeys(opts.limits), leaseMac: leaseLookup(opts.root.path(LEASE_FILE)), log });
 
   const stop = new AbortController();
@@ -44,9 +51,9 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
       stop.signal.addEventListener('abort', done, { once: true });
     });
 
-  log(`netboot: daemon started (pid ${process.pid})`);
+  log.info(`netboot: daemon started (pid ${process.pid})`);
   // Brings files and dhcp in line with the config after boot, an upgrade or a killed apply.
-  const started = service.apply().catch((e: Error) => log(`netboot: apply failed: ${e.message}`));
+  const started = service.apply().catch((e: Error) => log.error(`netboot: apply failed: ${e.message}`));
 
   let retry = RETRY_FIRST_MS;
   let lastError = '';
@@ -59,21 +66,21 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
       client?.close();
       // One line per distinct failure, not one per retry.
       const message = (e as Error).message;
-      if (message !== lastError) log(`netboot: cannot register on ubus (${message}); retrying`);
+      if (message !== lastError) log.error(`netboot: cannot register on ubus (${message}); retrying`);
       lastError = message;
       await pause(retry);
       retry = Math.min(retry * 2, RETRY_MAX_MS);
       continue;
     }
-    log('netboot: ubus object netboot registered');
+    log.info('netboot: ubus object netboot registered');
     retry = RETRY_FIRST_MS;
     lastError = '';
     const lost = await Promise.race([client.closed, stopped]);
     client.close();
-    if (!stop.signal.aborted) log(`netboot: lost the ubus connection (${lost?.message ?? 'closed'}); reconnecting`);
+    if (!stop.signal.aborted) log.error(`netboot: lost the ubus connection (${lost?.message ?? 'closed'}); reconnecting`);
   }
 
   process.off('SIGTERM', onSignal).off('SIGINT', onSignal);
   await started;
-  log('netboot: daemon stopped');
+  log.info('netboot: daemon stopped');
 }

@@ -4,7 +4,7 @@
 // ending the process.
 
 import { UbusError, UbusStatus, type BlobmsgInputTable, type BlobmsgTable, type MethodSpec, type UbusClient, type UbusObject } from '../ubus';
-import { InvalidEvent, parseEvent, parseMac } from './events';
+import { InvalidEvent, isDhcpv6Lease, parseEvent, parseMac } from './events';
 import { journeyJson, relativeToRoot, type Journeys } from './journeys';
 
 /** The operations the daemon serves; each returns the object of the design's table. */
@@ -19,12 +19,18 @@ export interface DaemonApp {
   tftpRoot(): string;
 }
 
+/** Where the daemon's lines go: errors apart from the rest, so syslog can tell them apart. */
+export interface Logger {
+  info(line: string): void;
+  error(line: string): void;
+}
+
 export interface ServerDeps {
   app: DaemonApp;
   journeys: Journeys;
   /** The MAC leasing an address, for TFTP events from addresses no DHCP event named. */
   leaseMac: (ip: string) => string | undefined;
-  log: (line: string) => void;
+  log: Logger;
   now?: () => number;
 }
 
@@ -48,19 +54,24 @@ export class NetbootService {
     const run = this.applying.then(() => this.deps.app.apply());
     this.applying = run.catch(() => undefined);
     const r = await run;
-    this.deps.log(`netboot: apply ${r.ok ? 'ok' : 'failed'}: ${r.message}`);
+    const line = `netboot: apply ${r.ok ? 'ok' : 'failed'}: ${r.message}`;
+    if (r.ok) this.deps.log.info(line);
+    else this.deps.log.error(line);
     return r;
   }
 
   /** Records one hotplug event; throws InvalidEvent for a bad payload. */
   event(args: BlobmsgTable): void {
     const { app, journeys, log } = this.deps;
+    // dnsmasq reports its DHCPv6 leases too (a DUID where the MAC would be);
+    // network boots here are IPv4, so they are no one's journey and no error.
+    if (isDhcpv6Lease(args)) return;
     let e = parseEvent(args);
     if (e.source === 'tftp' && !e.mac && !journeys.macOf(e.ip)) e = { ...e, mac: this.deps.leaseMac(e.ip) ?? null };
     const root = app.tftpRoot();
     const out = journeys.record(e, this.now(), root);
-    if (out.recorded) log(`netboot: ${out.journey.mac} ${out.journey.ip ?? '-'} ${out.step.detail}`);
-    else if (e.source === 'tftp') log(`netboot: ${e.ip} fetched ${relativeToRoot(e.path, root)} (${out.reason})`);
+    if (out.recorded) log.info(`netboot: ${out.journey.mac} ${out.journey.ip ?? '-'} ${out.step.detail}`);
+    else if (e.source === 'tftp') log.info(`netboot: ${e.ip} fetched ${relativeToRoot(e.path, root)} (${out.reason})`);
   }
 
   methods(): Record<string, MethodSpec> {
@@ -74,7 +85,7 @@ export class NetbootService {
           return asTable(await run(args));
         } catch (e) {
           if (e instanceof UbusError) throw e;
-          log(`netboot: ${method} failed: ${(e as Error).message}`);
+          log.error(`netboot: ${method} failed: ${(e as Error).message}`);
           throw new UbusError(UbusStatus.UNKNOWN_ERROR, `call netboot ${method}`);
         }
       };
@@ -109,7 +120,7 @@ export class NetbootService {
             this.event(args);
           } catch (err) {
             if (!(err instanceof InvalidEvent)) throw err;
-            log(`netboot: event rejected: ${err.message}`);
+            log.error(`netboot: event rejected: ${err.message}`);
             throw invalid('event');
           }
         },

@@ -88,11 +88,12 @@ export async function startDaemon(root: string, socket: string): Promise<Daemon>
   const init = readFileSync(join(__dirname, '../../files/etc/init.d/netboot'), 'utf8');
   const nodeOptions = /procd_set_param env NODE_OPTIONS=(\S+)/.exec(init)![1]!;
   const proc = spawn(process.execPath, [BUNDLE, '--root', root, 'daemon', '--ubus-socket', socket], {
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, NODE_OPTIONS: nodeOptions },
   });
+  // Both streams, as syslog shows them (info lines on stdout, errors on stderr).
   let log = '';
-  proc.stderr!.setEncoding('utf8').on('data', (d: string) => (log += d));
+  for (const s of [proc.stdout!, proc.stderr!]) s.setEncoding('utf8').on('data', (d: string) => (log += d));
   const logged = (line: string) =>
     until(`daemon log line ${JSON.stringify(line)}`, async () => (log.includes(`${line}\n`) ? true : undefined), 10_000).then(
       () => undefined,
