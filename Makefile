@@ -50,18 +50,17 @@ define Build/Compile
 endef
 
 # Modes as in scripts/package/packages.mjs (test/package-makefile checks
-# they agree): the config holds CHAP secrets, hotplug scripts are sourced.
+# they agree): the config holds CHAP secrets, dhcp-script.sh is sourced.
 define Package/netboot/install
 	$(INSTALL_DIR) $(1)/usr/bin $(1)/usr/share/netboot $(1)/etc/config $(1)/etc/init.d \
-		$(1)/etc/uci-defaults $(1)/etc/hotplug.d/dhcp $(1)/etc/hotplug.d/tftp
+		$(1)/etc/uci-defaults
 	$(INSTALL_BIN) ./files/usr/bin/netboot $(1)/usr/bin/netboot
 	$(INSTALL_DATA) ./files/usr/share/netboot/node.sh $(1)/usr/share/netboot/node.sh
+	$(INSTALL_DATA) ./files/usr/share/netboot/dhcp-script.sh $(1)/usr/share/netboot/dhcp-script.sh
 	$(INSTALL_DATA) $(PKG_BUILD_DIR)/netboot.js $(1)/usr/share/netboot/netboot.js
 	$(INSTALL_CONF) ./files/etc/config/netboot $(1)/etc/config/netboot
 	$(INSTALL_BIN) ./files/etc/init.d/netboot $(1)/etc/init.d/netboot
 	$(INSTALL_BIN) ./files/etc/uci-defaults/90-netboot $(1)/etc/uci-defaults/90-netboot
-	$(INSTALL_DATA) ./files/etc/hotplug.d/dhcp/90-netboot $(1)/etc/hotplug.d/dhcp/90-netboot
-	$(INSTALL_DATA) ./files/etc/hotplug.d/tftp/90-netboot $(1)/etc/hotplug.d/tftp/90-netboot
 endef
 
 # On removal (not upgrade) of a running system, give dnsmasq back what

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { DHCP_SCRIPT } from '../src/dhcp/desired';
 import { readTree } from '../src/fs/tree';
 import { parseUci, type UciPackage } from '../src/uci';
 import { BASE, withOption } from './helpers/config';
@@ -40,9 +41,10 @@ describe.each(CORPUS)('apply on the %s dhcp config', (_, original) => {
     const tftpRoot = (parseUci(original, 'dhcp').sections.find((s) => s.type === 'dnsmasq')!.options.get('tftp_root') as string) ?? '/srv/tftp';
     expect(dnsmasq.options.get('enable_tftp')).toBe('1');
     expect(dnsmasq.options.get('tftp_root')).toBe(tftpRoot);
+    expect(dnsmasq.options.get('dhcpscript')).toBe(DHCP_SCRIPT);
     // Every other dnsmasq option as it was.
     const before = parseUci(original, 'dhcp').sections.find((s) => s.type === 'dnsmasq')!;
-    for (const [k, v] of before.options) if (k !== 'enable_tftp' && k !== 'tftp_root') expect(dnsmasq.options.get(k)).toEqual(v);
+    for (const [k, v] of before.options) if (!['enable_tftp', 'tftp_root', 'dhcpscript'].includes(k)) expect(dnsmasq.options.get(k)).toEqual(v);
     // The iPXE entry is the last boot section.
     expect(pkg.sections.filter((s) => s.type === 'boot').pop()!.name).toBe('netboot_boot_ipxe');
     expect(section(pkg, 'netboot_ipxe')!.options.get('dhcp_option')).toEqual(['encap:175,176,1']);
@@ -76,7 +78,7 @@ describe.each(CORPUS)('apply on the %s dhcp config', (_, original) => {
       ['24.10', lines2410],
       ['23.05', lines2410.map((l) => l.replace(/^dhcp-boot=tag:/, 'dhcp-boot=net:'))],
     ] as const) {
-      expect(lines).toEqual(expect.arrayContaining(['enable-tftp', 'dhcp-userclass=set:netboot_ipxe,iPXE', 'dhcp-option=netboot_ipxe,encap:175,176,1']));
+      expect(lines).toEqual(expect.arrayContaining(['enable-tftp', 'dhcp-script=/usr/lib/dnsmasq/dhcp-script.sh', 'dhcp-userclass=set:netboot_ipxe,iPXE', 'dhcp-option=netboot_ipxe,encap:175,176,1']));
       const conf = join(root, `dnsmasq-${release}.conf`);
       writeFileSync(conf, `port=0\n${lines.join('\n')}\n`);
       const t = spawnSync('dnsmasq', ['--test', '-C', conf], { encoding: 'utf8' });
@@ -96,6 +98,38 @@ describe('plan and validate say when the user config fights netboot', () => {
     expect(r.stderr).toContain('warning: dhcp.linux_pxe: your boot entry ("pxelinux.0" for tag lab)');
     expect(r.stdout).toContain("~ dnsmasq @dnsmasq[0].tftp_root: '/mnt/sda1/tftp' -> '/srv/tftp'");
     expect(netboot(['--root', root, 'validate']).stderr).toContain('dhcp.@dnsmasq[0].dhcp_boot');
+  });
+
+  it("leaves the user's own dhcpscript alone, says what journeys then need, and disable keeps it", () => {
+    const own = CORPUS[1][1].replace("config dnsmasq\n", "config dnsmasq\n\toption dhcpscript '/etc/my-leases.sh'\n");
+    expect(own).not.toBe(CORPUS[1][1]);
+    const root = makeRoot({ netboot: BASE, dhcp: own });
+    const plan = netboot(['--root', root, 'plan']);
+    expect(plan.stderr).toContain(
+      `warning: dhcp.@dnsmasq[0].dhcpscript: is your own script "/etc/my-leases.sh", so netboot leaves it and sees no boot journeys; to see them, add the line \`. ${DHCP_SCRIPT} "$@"\` to it and \`list addnmount '${DHCP_SCRIPT}'\` to this section (dnsmasq runs in a jail)`,
+    );
+    expect(plan.stdout).not.toContain('dhcpscript');
+    expect(netboot(['--root', root, 'validate']).stderr).toContain('dhcp.@dnsmasq[0].dhcpscript');
+    expect(netboot(['--root', root, 'apply']).status).toBe(0);
+    const dnsmasq = parseUci(dhcpOf(root), 'dhcp').sections.find((s) => s.type === 'dnsmasq')!;
+    expect(dnsmasq.options.get('dhcpscript')).toBe('/etc/my-leases.sh');
+    expect(section(parseUci(dhcpOf(root), 'dhcp'), 'netboot_owned')!.options.get('restore')).toEqual(['enable_tftp=', 'tftp_root=']);
+    expect(netboot(['--root', root, 'disable']).status).toBe(0);
+    expect(dhcpOf(root)).toBe(own);
+  });
+
+  it('a dhcpscript set after netboot took it is the user\'s: apply and disable leave it', () => {
+    const root = makeRoot({ netboot: BASE, dhcp: CORPUS[1][1] });
+    expect(netboot(['--root', root, 'apply']).status).toBe(0);
+    writeFileSync(join(root, 'etc/config/dhcp'), dhcpOf(root).replace(`option dhcpscript '${DHCP_SCRIPT}'`, "option dhcpscript '/etc/later.sh'"));
+    expect(netboot(['--root', root, 'apply']).status).toBe(0);
+    expect(netboot(['--root', root, 'disable']).status).toBe(0);
+    const after = parseUci(dhcpOf(root), 'dhcp');
+    expect(after.sections.filter((x) => x.name.startsWith('netboot_'))).toEqual([]);
+    expect(Object.fromEntries(after.sections.find((x) => x.type === 'dnsmasq')!.options)).toEqual({
+      ...Object.fromEntries(parseUci(CORPUS[1][1], 'dhcp').sections.find((x) => x.type === 'dnsmasq')!.options),
+      dhcpscript: '/etc/later.sh',
+    });
   });
 
   it("moves netboot's iPXE entry back to the end when a boot section was added after it", () => {

@@ -12,11 +12,10 @@ const REQUIRED: [string, number][] = [
   ['/usr/bin/netboot', 0o755],
   ['/usr/share/netboot/netboot.js', 0o644],
   ['/usr/share/netboot/node.sh', 0o644],
+  ['/usr/share/netboot/dhcp-script.sh', 0o644],
   ['/etc/config/netboot', 0o600],
   ['/etc/uci-defaults/90-netboot', 0o755],
   ['/etc/init.d/netboot', 0o755],
-  ['/etc/hotplug.d/dhcp/90-netboot', 0o644],
-  ['/etc/hotplug.d/tftp/90-netboot', 0o644],
 ];
 
 function treeFiles(dir: string, prefix: string): string[] {

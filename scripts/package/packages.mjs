@@ -14,9 +14,10 @@ const NETBOOT_MODES = [
   ['/etc/config/netboot', 0o600], // holds CHAP secrets once configured
   ['/etc/init.d/', 0o755],
   ['/etc/uci-defaults/', 0o755],
-  ['/etc/hotplug.d/', 0o644], // sourced by hotplug-call, never executed
   ['/usr/bin/', 0o755],
-  ['/usr/share/netboot/', 0o644], // the bundle runs as `node FILE`; node.sh is sourced
+  // the bundle runs as `node FILE`; node.sh and dhcp-script.sh are sourced (an
+  // executable dhcp-script.sh would be run, not sourced, by some dnsmasq scripts)
+  ['/usr/share/netboot/', 0o644],
 ];
 const LUCI_MODES = [
   ['/etc/uci-defaults/', 0o755],

@@ -10,6 +10,12 @@ export const PREFIX = 'netboot_';
 export const OWNED_MARK = 'netboot_owned';
 export const IPXE_TAG = 'netboot_ipxe';
 export const MENU = `${OWNED_DIR}/menu.ipxe`;
+/**
+ * netboot's dnsmasq script (files/usr/share/netboot/dhcp-script.sh), set as
+ * the dnsmasq section's `dhcpscript`: the one way boot journeys see DHCP
+ * classes and tags on a stock router (docs/design.md, "Boot journeys").
+ */
+export const DHCP_SCRIPT = '/usr/share/netboot/dhcp-script.sh';
 
 export const isOwned = (name: string) => name.startsWith(PREFIX);
 
@@ -18,7 +24,7 @@ type Bootloaders = Model['settings']['bootloaders'];
 export interface DesiredDhcp {
   /** In the order they must appear; the iPXE boot section last. */
   sections: UciSection[];
-  /** Options of the dnsmasq section netboot needs set. */
+  /** Options of the dnsmasq section netboot needs set (dhcpscript only while no one else's is). */
   dnsmasq: Record<string, string>;
 }
 
@@ -48,5 +54,5 @@ export function desiredDhcp(m: Model, loaders: Bootloaders = m.settings.bootload
     sections.push(section('boot', `netboot_boot_${a.tag.slice(PREFIX.length)}`, { networkid: `${a.tag},tag:!${IPXE_TAG}`, filename: loaders[a.file] }));
   }
   sections.push(section('boot', 'netboot_boot_ipxe', { networkid: IPXE_TAG, filename: s.httpUrl ? `${s.httpUrl}menu.ipxe` : MENU }));
-  return { sections, dnsmasq: { enable_tftp: '1', tftp_root: s.tftpRoot } };
+  return { sections, dnsmasq: { enable_tftp: '1', tftp_root: s.tftpRoot, dhcpscript: DHCP_SCRIPT } };
 }

@@ -3,7 +3,7 @@
 
 import type { Problem } from '../config/model';
 import type { UciPackage, UciSection, UciValue } from '../uci';
-import { type DesiredDhcp, IPXE_TAG, isOwned, OWNED_MARK, section } from './desired';
+import { DHCP_SCRIPT, type DesiredDhcp, IPXE_TAG, isOwned, OWNED_MARK, section } from './desired';
 
 /** 'move': same content, but it must become the last section of its type. */
 export type SectionAction = 'create' | 'update' | 'remove' | 'move';
@@ -61,6 +61,13 @@ function conflicts(dhcp: UciPackage, dnsmasq: UciSection, label: string, desired
   if (root && desired.dnsmasq.tftp_root && root.replace(/\/+$/, '') !== desired.dnsmasq.tftp_root) {
     w.push({ where: where('tftp_root'), message: `is ${JSON.stringify(root)} but netboot.main.tftp_root is ${JSON.stringify(desired.dnsmasq.tftp_root)}: apply points dnsmasq's TFTP server at ${desired.dnsmasq.tftp_root}, and files under ${root} will no longer be served` });
   }
+  const script = str(dnsmasq.options.get('dhcpscript'));
+  if (script && script !== DHCP_SCRIPT) {
+    w.push({
+      where: where('dhcpscript'),
+      message: `is your own script ${JSON.stringify(script)}, so netboot leaves it and sees no boot journeys; to see them, add the line \`. ${DHCP_SCRIPT} "$@"\` to it and \`list addnmount '${DHCP_SCRIPT}'\` to this section (dnsmasq runs in a jail)`,
+    });
+  }
   if (str(dnsmasq.options.get('tftp_unique_root'))) {
     w.push({ where: where('tftp_unique_root'), message: 'gives each client its own TFTP folder, so clients will not find netboot/menu.ipxe or the boot loaders; remove it' });
   }
@@ -101,6 +108,12 @@ export function planDhcp(desired: DesiredDhcp, dhcp: UciPackage | undefined): Dh
   // disabling, put back what was there.
   const restore = restoreValues(mark);
   const wanted = new Map<string, string | undefined>(Object.entries(desired.dnsmasq));
+  // A dhcpscript of the user's own (also one set after netboot's) is theirs: it stays, and stays on disable.
+  const userScript = str(dnsmasq?.options.get('dhcpscript'));
+  if (userScript && userScript !== DHCP_SCRIPT) {
+    wanted.delete('dhcpscript');
+    restore.delete('dhcpscript');
+  }
   if (!enabling) for (const [k, v] of restore) wanted.set(k, v === '' ? undefined : v);
   const optionChanges: OptionChange[] = [];
   for (const [option, after] of wanted) {

@@ -3,8 +3,8 @@
 // src/uci: the lab checks netboot's output, so it must not read it with netboot's parser.
 //
 // Covered: the first `config dnsmasq` (enable_tftp only with a tftp_root, tftp_root,
-// dhcp_boot, list dhcp_option), then in dnsmasq.init's order `host`, `boot`, `mac`,
-// `tag`, `vendorclass`, `userclass`, `match`. The network itself (interface, ranges)
+// dhcp_boot, dhcpscript, list dhcp_option), then in dnsmasq.init's order `host`,
+// `boot`, `mac`, `tag`, `vendorclass`, `userclass`, `match`. The network itself (interface, ranges)
 // stays the lab's own (labNetworkLines), as the router's `config dhcp 'lan'` would be.
 
 export interface UciSection {
@@ -72,9 +72,22 @@ function options(s: UciSection, networkid: string, force: boolean): string[] {
   return list(s, 'dhcp_option').map((o) => `dhcp-option${force ? '-force' : ''}=${networkid ? `${networkid},` : ''}${o}`);
 }
 
+/** dnsmasq.init's DHCPSCRIPT: OpenWrt's script, which sources USER_DHCPSCRIPT first. */
+export const OPENWRT_DHCP_SCRIPT = '/usr/lib/dnsmasq/dhcp-script.sh';
+
+/**
+ * The environment dnsmasq.init gives the dnsmasq instance beyond procd's own:
+ * `[ -n "$user_dhcpscript" ] && procd_set_param env USER_DHCPSCRIPT="$user_dhcpscript"`.
+ */
+export function dnsmasqEnv(text: string): Record<string, string> {
+  const dnsmasq = parseUciText(text).find((s) => s.type === 'dnsmasq');
+  const script = dnsmasq ? str(dnsmasq, 'dhcpscript') : '';
+  return script ? { USER_DHCPSCRIPT: script } : {};
+}
+
 /**
  * dnsmasq lines for the PXE-relevant sections of /etc/config/dhcp. `path` maps a
- * router path (tftp_root) into the lab root, since the lab's dnsmasq is not jailed there.
+ * router path (tftp_root, the dhcp script) into the lab root, since the lab's dnsmasq is not jailed there.
  */
 export function translateDhcp(text: string, path: (p: string) => string): string[] {
   const all = parseUciText(text);
@@ -85,6 +98,9 @@ export function translateDhcp(text: string, path: (p: string) => string): string
     if (root && bool(dnsmasq, 'enable_tftp')) out.push('enable-tftp');
     if (root) out.push(`tftp-root=${path(root)}`);
     if (str(dnsmasq, 'dhcp_boot')) out.push(`dhcp-boot=${str(dnsmasq, 'dhcp_boot')}`);
+    // dnsmasq.init: `if has_handler || [ -n "$user_dhcpscript" ]` (files in
+    // /etc/hotplug.d/{dhcp,tftp,neigh}, which netboot ships none of).
+    if (str(dnsmasq, 'dhcpscript')) out.push(`dhcp-script=${path(OPENWRT_DHCP_SCRIPT)}`, 'script-arp');
     out.push(...options(dnsmasq, '', false));
   }
   const each = (type: string, f: (s: UciSection) => void) => all.filter((s) => s.type === type).forEach(f);
