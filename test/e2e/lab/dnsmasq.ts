@@ -3,7 +3,7 @@
 // chainloadLines (the boot-lab recipe, for `render`) or, once netboot has `apply`, the
 // translation of the /etc/config/dhcp sections it wrote (uci-dhcp.ts).
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { NET } from './env';
 import type { Netns } from './netns';
 import { Daemon } from './proc';
@@ -51,11 +51,20 @@ export function chainloadLines(c: Chainload): string[] {
 export class Dnsmasq {
   private constructor(readonly daemon: Daemon) {}
 
-  static async start(ns: Netns, workDir: string, name: string, lines: string[]): Promise<Dnsmasq> {
+  /**
+   * `env`: dnsmasq's whole environment (its scripts inherit it). `binds`: folders
+   * dnsmasq sees at another path ([from, at]), in a mount namespace of its own
+   * whose `at`'s parent is a fresh tmpfs, so nothing changes outside it.
+   */
+  static async start(ns: Netns | Netns['exec'], workDir: string, name: string, lines: string[], opts: { env?: NodeJS.ProcessEnv; binds?: [string, string][] } = {}): Promise<Dnsmasq> {
     const conf = join(workDir, `${name}.conf`);
     writeFileSync(conf, lines.join('\n') + '\n');
-    const [cmd, args] = ns.exec('dnsmasq', ['-k', '-C', conf, '--log-facility=-', `--pid-file=${join(workDir, `${name}.pid`)}`]);
-    const d = new Dnsmasq(new Daemon(name, cmd, args, join(workDir, `${name}.log`)));
+    const dnsmasq = ['dnsmasq', '-k', '-C', conf, '--log-facility=-', `--pid-file=${join(workDir, `${name}.pid`)}`];
+    const q = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
+    const mounts = (opts.binds ?? []).map(([from, at]) => `mount -t tmpfs tmpfs ${q(dirname(at))} && mkdir -p ${q(at)} && mount --bind ${q(from)} ${q(at)} && `);
+    const exec = typeof ns === 'function' ? ns : ns.exec.bind(ns);
+    const [cmd, args] = mounts.length ? exec('unshare', ['-m', 'sh', '-c', `${mounts.join('')}exec ${dnsmasq.map(q).join(' ')}`]) : exec(dnsmasq[0]!, dnsmasq.slice(1));
+    const d = new Dnsmasq(new Daemon(name, cmd, args, join(workDir, `${name}.log`), opts.env));
     // dnsmasq runs as nobody: an unreadable TFTP root is only reported in its log.
     await d.daemon.waitForLog(/TFTP root is/, 10000, /FAILED to start|inaccessible/);
     return d;

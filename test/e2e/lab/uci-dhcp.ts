@@ -88,8 +88,9 @@ export function dnsmasqEnv(text: string): Record<string, string> {
 /**
  * dnsmasq lines for the PXE-relevant sections of /etc/config/dhcp. `path` maps a
  * router path (tftp_root, the dhcp script) into the lab root, since the lab's dnsmasq is not jailed there.
+ * `hasHandler`: the router has hotplug scripts for dnsmasq's events.
  */
-export function translateDhcp(text: string, path: (p: string) => string): string[] {
+export function translateDhcp(text: string, path: (p: string) => string, hasHandler = false): string[] {
   const all = parseUciText(text);
   const out: string[] = [];
   const dnsmasq = all.find((s) => s.type === 'dnsmasq');
@@ -98,9 +99,9 @@ export function translateDhcp(text: string, path: (p: string) => string): string
     if (root && bool(dnsmasq, 'enable_tftp')) out.push('enable-tftp');
     if (root) out.push(`tftp-root=${path(root)}`);
     if (str(dnsmasq, 'dhcp_boot')) out.push(`dhcp-boot=${str(dnsmasq, 'dhcp_boot')}`);
-    // dnsmasq.init: `if has_handler || [ -n "$user_dhcpscript" ]` (files in
-    // /etc/hotplug.d/{dhcp,tftp,neigh}, which netboot ships none of).
-    if (str(dnsmasq, 'dhcpscript')) out.push(`dhcp-script=${path(OPENWRT_DHCP_SCRIPT)}`, 'script-arp');
+    // dnsmasq.init: `if has_handler || [ -n "$user_dhcpscript" ]`; has_handler:
+    // any file in /etc/hotplug.d/{dhcp,tftp,neigh}.
+    if (hasHandler || str(dnsmasq, 'dhcpscript')) out.push(`dhcp-script=${path(OPENWRT_DHCP_SCRIPT)}`, 'script-arp');
     out.push(...options(dnsmasq, '', false));
   }
   const each = (type: string, f: (s: UciSection) => void) => all.filter((s) => s.type === type).forEach(f);

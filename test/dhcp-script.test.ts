@@ -1,0 +1,147 @@
+// Boot journeys on a router set up as shipped: the events come from a real
+// dnsmasq (Debian's 2.90, as OpenWrt 24.10 ships 2.90) that a PXE client
+// boots from over a veth pair between two network namespaces this test
+// creates. dnsmasq runs with the lines OpenWrt's dnsmasq.init makes of the
+// /etc/config/dhcp that `netboot apply` wrote (test/e2e/lab/uci-dhcp.ts) and
+// the environment dnsmasq.init gives it (PATH and USER_DHCPSCRIPT, nothing
+// else), its --dhcp-script is a transcription of OpenWrt's dhcp-script.sh
+// (test/helpers/openwrt-dhcp-script.ts), and the daemon is the bundle on a
+// real ubusd. The assertion is what `ubus call netboot clients` answers.
+//
+// Needs root (network and mount namespaces), dnsmasq, busybox, and
+// OWRT_PREFIX (ubusd, ubus, jshn built from OpenWrt's sources).
+
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DHCP_SCRIPT } from '../src/dhcp/desired';
+import { UbusClient } from '../src/ubus';
+import { Dnsmasq } from './e2e/lab/dnsmasq';
+import { run } from './e2e/lab/proc';
+import { dnsmasqEnv, OPENWRT_DHCP_SCRIPT, translateDhcp } from './e2e/lab/uci-dhcp';
+import { BASE } from './helpers/config';
+import { makeRoot, netboot } from './helpers/bundle';
+import { HAS_HANDLER, netbootDhcpScript, openwrtDhcpScript } from './helpers/openwrt-dhcp-script';
+import { type Daemon, OWRT_PREFIX, startDaemon, until } from './helpers/owrt';
+
+const missing = [
+  !OWRT_PREFIX && 'OWRT_PREFIX (ubusd, ubus, jshn from OpenWrt)',
+  process.getuid?.() !== 0 && 'root (network namespaces)',
+  spawnSync('dnsmasq', ['--version']).status !== 0 && 'dnsmasq',
+  spawnSync('busybox', ['true']).status !== 0 && 'busybox',
+].filter(Boolean);
+
+const CLIENT = join(__dirname, 'helpers/pxe-client.mjs');
+const MAC = '52:54:00:00:00:01'; // BASE's host pc1: action boot, target disk1
+const SERVER = '10.99.0.1';
+
+describe.skipIf(missing.length)(`boot journeys from a real dnsmasq through OpenWrt's dhcp-script.sh${missing.length ? ` (skipped: needs ${missing.join(', ')})` : ''}`, () => {
+  let dir: string;
+  let router: string;
+  const id = process.pid;
+  // Two bare namespaces (the lab's Netns adds a bridge with an address the client must not have).
+  const srv = `nbj-srv-${id}`;
+  const cli = `nbj-cli-${id}`;
+  const inNs = (ns: string, cmd: string, args: string[]): [string, string[]] => ['ip', ['netns', 'exec', ns, cmd, ...args]];
+  let dnsmasq: Dnsmasq | undefined;
+  let daemon: Daemon | undefined;
+  let bus: UbusClient | undefined;
+  let socket: string;
+  let ubusd: ChildProcess | undefined;
+
+  /** The client's side: the PXE client script in the client namespace. */
+  const client = async (...args: string[]) => {
+    const [cmd, argv] = inNs(cli, process.execPath, [CLIENT, ...args]);
+    return (await run(cmd, argv, { cwd: join(__dirname, '..') })).stdout;
+  };
+  const lease = async (ipxe: boolean) => JSON.parse(await client('dhcp', JSON.stringify({ mac: MAC, arch: 7, ipxe }))) as { ip: string; file: string };
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'netboot-dhcp-script-'));
+    chmodSync(dir, 0o755); // dnsmasq serves TFTP as nobody
+    router = makeRoot({ netboot: BASE });
+    chmodSync(router, 0o755);
+    expect(netboot(['--root', router, 'apply']).status).toBe(0);
+    // The boot loader the dhcp section hands a UEFI x64 client (bootloaders install puts the real one here).
+    writeFileSync(join(router, 'srv/tftp/snponly.efi'), 'not really iPXE\n');
+    for (const d of ['srv', 'srv/tftp']) chmodSync(join(router, d), 0o755);
+
+    socket = join(dir, 'ubus.sock');
+    ubusd = spawn(join(OWRT_PREFIX!, 'sbin/ubusd'), ['-s', socket], { stdio: 'ignore' });
+    await until('ubusd', () => (existsSync(socket) ? true : undefined));
+    daemon = await startDaemon(router, socket);
+    bus = await UbusClient.connect({ path: socket, timeoutMs: 10_000 });
+
+    // `ubus` for the scripts: OpenWrt's CLI, on this test's ubusd.
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'ubus'), `#!/bin/sh\nexec ${OWRT_PREFIX}/bin/ubus -s ${socket} "$@"\n`);
+    chmodSync(join(bin, 'ubus'), 0o755);
+
+    for (const ns of [srv, cli]) await run('ip', ['netns', 'add', ns]);
+    await run('ip', ['-n', srv, 'link', 'add', 'veth0', 'type', 'veth', 'peer', 'name', 'veth1', 'netns', cli]);
+    await run('ip', ['-n', srv, 'addr', 'add', `${SERVER}/24`, 'dev', 'veth0']);
+    await run('ip', ['-n', srv, 'link', 'set', 'veth0', 'up']);
+    await run('ip', ['-n', cli, 'link', 'set', 'veth1', 'up']);
+    // The client has no address yet: its broadcasts need a way out.
+    await run('ip', ['-n', cli, 'route', 'add', '255.255.255.255', 'dev', 'veth1']);
+
+    const dhcpText = readFileSync(join(router, 'etc/config/dhcp'), 'utf8');
+    // What dnsmasq.init makes of it; netboot's script stands where the router has it.
+    const { USER_DHCPSCRIPT } = dnsmasqEnv(dhcpText);
+    const userScript = USER_DHCPSCRIPT === DHCP_SCRIPT ? { USER_DHCPSCRIPT: netbootDhcpScript(join(dir, 'netboot'), OWRT_PREFIX!) } : {};
+    const openwrtScript = openwrtDhcpScript(join(dir, 'openwrt'), OWRT_PREFIX!);
+    const lines = translateDhcp(dhcpText, (p) => (p === OPENWRT_DHCP_SCRIPT ? openwrtScript : p), HAS_HANDLER);
+    expect(lines).toContain(`dhcp-script=${openwrtScript}`);
+    dnsmasq = await Dnsmasq.start(
+      inNs.bind(null, srv),
+      dir,
+      'dnsmasq',
+      ['port=0', 'interface=veth0', 'bind-interfaces', 'dhcp-range=10.99.0.100,10.99.0.150,255.255.255.0,1h', `dhcp-leasefile=${join(dir, 'leases')}`, 'no-ping', ...lines],
+      {
+        // procd's PATH, with OpenWrt's ubus first, and USER_DHCPSCRIPT as dnsmasq.init sets it.
+        env: { PATH: `${bin}:${OWRT_PREFIX}/bin:/usr/sbin:/usr/bin:/sbin:/bin`, ...userScript },
+        // dnsmasq sees the TFTP root where the router has it, so it reports the paths the router would.
+        binds: [[join(router, 'srv/tftp'), '/srv/tftp']],
+      },
+    );
+  }, 60_000);
+
+  afterAll(async () => {
+    bus?.close();
+    await dnsmasq?.stop();
+    await daemon?.stop();
+    ubusd?.kill();
+    // Every process in them was stopped above; deleting a namespace takes its veth end along.
+    for (const ns of [cli, srv]) await run('ip', ['netns', 'del', ns], { allowFail: true });
+    for (const d of [dir, router]) if (d) rmSync(d, { recursive: true, force: true });
+  });
+
+  it('shows PXE then iPXE, the architecture, every file fetched and the choice', async () => {
+    const pxe = await lease(false);
+    expect(pxe.file).toBe('snponly.efi');
+    await run('ip', ['-n', cli, 'addr', 'add', `${pxe.ip}/24`, 'dev', 'veth1']);
+    await client('tftp', SERVER, pxe.file);
+    const ipxe = await lease(true);
+    expect(ipxe).toEqual({ ip: pxe.ip, server: SERVER, file: 'netboot/menu.ipxe' });
+    const files = ['netboot/menu.ipxe', 'netboot/boot.ipxe.cfg', 'netboot/hosts/52-54-00-00-00-01.ipxe', 'netboot/beacon/boot/disk1.ipxe'];
+    await client('tftp', SERVER, ...files);
+
+    const journey = await until(
+      'the beacon in the journey',
+      async () => {
+        const { clients } = (await bus!.call('netboot', 'clients', { mac: MAC })) as { clients: { steps: { step: string }[] }[] };
+        return clients[0]?.steps.some((s) => s.step === 'boot') ? clients[0] : undefined;
+      },
+      15_000,
+    );
+    expect(journey).toMatchObject({ mac: MAC, ip: pxe.ip, arch: 'efi64', firmware: 'ipxe', files: ['snponly.efi', ...files], choice: { kind: 'boot', target: 'disk1' } });
+    const steps = (journey as unknown as { steps: { step: string; detail: string }[] }).steps;
+    expect(steps[0]).toMatchObject({ step: 'dhcp-pxe', detail: 'dhcp pxe efi64 (PXEClient:Arch:00007:UNDI:003016)' });
+    expect(steps.map((s) => s.step)).toEqual(['dhcp-pxe', 'bootloader', 'dhcp-ipxe', 'menu', 'config', 'host', 'boot']);
+    // netboot's script says nothing: dnsmasq would log whatever it printed.
+    expect(dnsmasq!.log()).not.toMatch(/dnsmasq-script/);
+  }, 60_000);
+});
