@@ -1,12 +1,14 @@
-// `netboot daemon` and its shell scripts against OpenWrt's own tools, built
+// `netboot daemon` and its dnsmasq script against OpenWrt's own tools, built
 // locally (outside the repo) and pointed to by OWRT_PREFIX:
-// - the hotplug scripts (files/etc/hotplug.d/{dhcp,tftp}/90-netboot) run the
-//   way hotplug-call runs them (sourced in a subshell) under busybox sh, as
-//   on OpenWrt, and bash in POSIX mode, with jshn and a fake `ubus` that
-//   records its arguments: the JSON must survive any hostname dnsmasq can
-//   pass (not dash: jshn.sh itself needs `export -n`);
+// - netboot's dnsmasq script (files/usr/share/netboot/dhcp-script.sh) sourced
+//   the way OpenWrt's dhcp-script.sh sources a dnsmasq section's dhcpscript
+//   (`. "$USER_DHCPSCRIPT" "$@"`, test/helpers/openwrt-dhcp-script.ts), with
+//   dnsmasq's arguments and variables, under busybox sh as on OpenWrt and
+//   bash in POSIX mode, with jshn and a fake `ubus` that records its
+//   arguments: the JSON must survive any hostname dnsmasq can pass (not dash:
+//   jshn.sh itself needs `export -n`);
 // - the bundle's `netboot daemon` on a private ubusd, called with the real
-//   `ubus` CLI and fed through the real hotplug scripts.
+//   `ubus` CLI and fed through that script.
 
 import { ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,6 +19,7 @@ import { parseEvent } from '../src/daemon/events';
 import { DEFAULT_LIMITS } from '../src/daemon/journeys';
 import { UbusClient } from '../src/ubus';
 import { BUNDLE } from './helpers/bundle';
+import { netbootDhcpScript } from './helpers/openwrt-dhcp-script';
 import { until } from './helpers/owrt';
 
 const PREFIX = process.env.OWRT_PREFIX;
@@ -28,22 +31,13 @@ const SHELLS = [
   ['bash --posix', ['bash', '--posix']],
 ].filter(([, cmd]) => spawnSync(cmd![0]!, [...cmd!.slice(1), '-c', 'true']).status === 0) as [string, string[]][];
 
-const JSHN_LINE = '. /usr/share/libubox/jshn.sh';
-
-/** A copy of the script whose only change is where it finds jshn.sh. */
-function scriptWithJshn(source: string, dir: string, prefix: string): string {
-  const text = readFileSync(source, 'utf8');
-  expect(text.split('\n').filter((l) => l === JSHN_LINE)).toHaveLength(1);
-  const path = join(dir, source.split('/').slice(-2).join('-'));
-  writeFileSync(path, text.replace(JSHN_LINE, `. ${prefix}/share/libubox/jshn.sh`));
-  return path;
-}
-
-const SCRIPTS = join(__dirname, '../files/etc/hotplug.d');
-
-/** Runs a script as hotplug-call does: sourced in a subshell, with only the given environment. */
-function hotplug(shell: string[], script: string, path: string, env: Record<string, string>) {
-  return spawnSync(shell[0]!, [...shell.slice(1), '-c', '( . "$0" )', script], {
+/**
+ * Sources the script as OpenWrt's dhcp-script.sh does, with dnsmasq's
+ * arguments and only the given variables, and then prints what the sourcing
+ * script still has: a variable of its own and the status it goes on with.
+ */
+function sourced(shell: string[], script: string, path: string, args: string[], env: Record<string, string>) {
+  return spawnSync(shell[0]!, [...shell.slice(1), '-c', 'mine=kept; . "$0" "$@"; echo "after: $mine $?"', script, ...args], {
     env: { PATH: path, ...env },
     // No stdin, as dnsmasq runs its script (bash would also take a socket for rshd and read ~/.bashrc).
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -51,52 +45,50 @@ function hotplug(shell: string[], script: string, path: string, env: Record<stri
   });
 }
 
-suite(PREFIX ? `hotplug scripts with jshn from ${PREFIX}` : `hotplug scripts: ${SKIPPED}`, () => {
+suite(PREFIX ? `netboot's dnsmasq script with jshn from ${PREFIX}` : `netboot's dnsmasq script: ${SKIPPED}`, () => {
   let dir: string;
   let bin: string;
-  let dhcp: string;
-  let tftp: string;
+  let script: string;
   const record = () => join(dir, 'ubus-args');
 
   beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'netboot-hotplug-'));
+    dir = mkdtempSync(join(tmpdir(), 'netboot-dhcp-script-'));
     bin = join(dir, 'bin');
     mkdirSync(bin);
     // Records its arguments NUL-separated; FAKE_UBUS_EXIT plays a daemon that is not running.
     writeFileSync(join(bin, 'ubus'), `#!/bin/sh\nprintf '%s\\0' "$@" > "${record()}"\necho "Command failed: Not found" >&2\nexit "\${FAKE_UBUS_EXIT:-0}"\n`);
     chmodSync(join(bin, 'ubus'), 0o755);
-    dhcp = scriptWithJshn(join(SCRIPTS, 'dhcp/90-netboot'), dir, PREFIX!);
-    tftp = scriptWithJshn(join(SCRIPTS, 'tftp/90-netboot'), dir, PREFIX!);
+    script = netbootDhcpScript(dir, PREFIX!);
   });
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   /** The script's output and the arguments it gave ubus. */
-  function run(shell: string[], script: string, env: Record<string, string>) {
+  function run(shell: string[], args: string[], env: Record<string, string> = {}) {
     rmSync(record(), { force: true });
-    const r = hotplug(shell, script, `${bin}:${PREFIX}/bin:/usr/bin:/bin`, env);
-    const args = existsSync(record()) ? readFileSync(record(), 'utf8').split('\0').slice(0, -1) : undefined;
-    return { ...r, args };
+    const r = sourced(shell, script, `${bin}:${PREFIX}/bin:/usr/bin:/bin`, args, env);
+    const ubus = existsSync(record()) ? readFileSync(record(), 'utf8').split('\0').slice(0, -1) : undefined;
+    return { ...r, ubus };
   }
 
   const HOSTNAMES = ['desk', 'a "quoted" name', 'back\\slash\\', "it's $(touch pwned) `x` ${HOME}", ' spaced  out ', '{"json":true}', 'ünï'];
+  // dnsmasq's variables for an iPXE client's lease (man dnsmasq, --dhcp-script).
+  const IPXE_ENV = {
+    DNSMASQ_VENDOR_CLASS: 'PXEClient:Arch:00007:UNDI:003016',
+    DNSMASQ_USER_CLASS0: 'iPXE',
+    DNSMASQ_USER_CLASS1: 'two "words"',
+    DNSMASQ_TAGS: 'netboot_efi64 netboot_ipxe lan',
+    DNSMASQ_INTERFACE: 'br-lan',
+  };
 
   describe.each(SHELLS)('%s', (_, shell) => {
-    it.each(HOSTNAMES)('forwards a DHCP event with hostname %j as well-formed JSON', (hostname) => {
-      const r = run(shell, dhcp, {
-        ACTION: 'add',
-        MACADDR: '52:54:00:12:34:56',
-        IPADDR: '10.0.0.5',
-        HOSTNAME: hostname,
-        DNSMASQ_VENDOR_CLASS: 'PXEClient:Arch:00007:UNDI:003016',
-        DNSMASQ_USER_CLASS0: 'iPXE',
-        DNSMASQ_USER_CLASS1: 'two "words"',
-        DNSMASQ_TAGS: 'lan netboot_efi64 netboot_ipxe',
-      });
-      expect(r.stdout + r.stderr).toBe('');
-      expect(r.args!.slice(0, 5)).toEqual(['-t', '2', 'call', 'netboot', 'event']);
-      expect(r.args).toHaveLength(6);
-      const payload = JSON.parse(r.args![5]!);
+    it.each(HOSTNAMES)('forwards a lease with hostname %j as well-formed JSON, and leaves the sourcing script as it was', (hostname) => {
+      const r = run(shell, ['add', '52:54:00:12:34:56', '10.0.0.5', hostname], IPXE_ENV);
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toBe('after: kept 0\n');
+      expect(r.ubus!.slice(0, 5)).toEqual(['-t', '1', 'call', 'netboot', 'event']);
+      expect(r.ubus).toHaveLength(6);
+      const payload = JSON.parse(r.ubus![5]!);
       expect(payload).toEqual({
         source: 'dhcp',
         action: 'add',
@@ -104,32 +96,49 @@ suite(PREFIX ? `hotplug scripts with jshn from ${PREFIX}` : `hotplug scripts: ${
         ip: '10.0.0.5',
         hostname,
         vendorclass: 'PXEClient:Arch:00007:UNDI:003016',
-        tags: 'lan netboot_efi64 netboot_ipxe',
+        tags: 'netboot_efi64 netboot_ipxe lan',
         userclass: ['iPXE', 'two "words"'],
       });
       expect(parseEvent(payload)).toMatchObject({ hostname, userclass: ['iPXE', 'two "words"'] });
       expect(existsSync(join(dir, 'pwned'))).toBe(false);
     });
 
-    it('sends empty fields for what dnsmasq left out, which the daemon reads as absent', () => {
-      // dhcp-script.sh always exports HOSTNAME, empty when unknown.
-      const r = run(shell, dhcp, { ACTION: 'remove', MACADDR: '52:54:00:12:34:56', IPADDR: '10.0.0.5', HOSTNAME: '' });
-      const payload = JSON.parse(r.args![5]!);
-      expect(payload).toEqual({ source: 'dhcp', action: 'remove', mac: '52:54:00:12:34:56', ip: '10.0.0.5', hostname: '', vendorclass: '', tags: '', userclass: [] });
+    it.each([
+      ['old', 'update'],
+      ['del', 'remove'],
+    ])('names dnsmasq\'s %s as hotplug does (%s); what dnsmasq left out is sent empty and read as absent', (action, hotplug) => {
+      // dnsmasq passes no hostname argument when it knows none, and the classes only with add.
+      const r = run(shell, [action, '52:54:00:12:34:56', '10.0.0.5']);
+      const payload = JSON.parse(r.ubus![5]!);
+      expect(payload).toEqual({ source: 'dhcp', action: hotplug, mac: '52:54:00:12:34:56', ip: '10.0.0.5', hostname: '', vendorclass: '', tags: '', userclass: [] });
       expect(parseEvent(payload)).toMatchObject({ hostname: null, vendorclass: null, userclass: [], tags: [] });
     });
 
     it('forwards a TFTP transfer', () => {
       const path = '/srv/tftp/netboot/beacon/boot/my "disk".ipxe';
-      const r = run(shell, tftp, { ACTION: 'add', TFTP_SIZE: '12', TFTP_ADDR: '10.0.0.5', TFTP_PATH: path });
-      expect(r.stdout + r.stderr).toBe('');
-      expect(JSON.parse(r.args![5]!)).toEqual({ source: 'tftp', action: 'add', ip: '10.0.0.5', path, size: '12' });
+      const r = run(shell, ['tftp', '12', '10.0.0.5', path]);
+      expect(r.stdout + r.stderr).toBe('after: kept 0\n');
+      expect(JSON.parse(r.ubus![5]!)).toEqual({ source: 'tftp', action: 'add', ip: '10.0.0.5', path, size: '12' });
     });
 
-    it('is silent when the daemon is not running', () => {
-      const r = run(shell, tftp, { ACTION: 'add', TFTP_SIZE: '1', TFTP_ADDR: '10.0.0.5', TFTP_PATH: '/srv/tftp/x', FAKE_UBUS_EXIT: '4' });
-      expect(r.args).toBeDefined();
-      expect(r.stdout + r.stderr).toBe('');
+    it('sends nothing for DHCPv6 leases, ARP events or actions it does not know', () => {
+      // A DHCPv6 lease: the DUID in place of the MAC, and DNSMASQ_IAID set.
+      for (const [args, env] of [
+        [['add', '00:04:9c:7e:44:f1:1b:64:4d:1e:a3:8e:4f:24:58:a0:0d:b1', 'fd4e:1a2b:3c4d::1f3', 'desk'], { DNSMASQ_IAID: '12345678', DNSMASQ_SERVER_DUID: '00:01:00:01:2c:aa:bb:cc:52:54:00:00:00:ff' }],
+        [['arp-add', '52:54:00:12:34:56', '10.0.0.5'], {}],
+        [['relay-snoop', 'br-lan', 'fe80::1', '2001:db8::/56'], {}],
+        [['init'], {}],
+      ] as [string[], Record<string, string>][]) {
+        const r = run(shell, args, env);
+        expect(r.stdout + r.stderr).toBe('after: kept 0\n');
+        expect(r.ubus).toBeUndefined();
+      }
+    });
+
+    it('is silent and harmless when the daemon is not running', () => {
+      const r = run(shell, ['tftp', '1', '10.0.0.5', '/srv/tftp/x'], { FAKE_UBUS_EXIT: '4' });
+      expect(r.ubus).toBeDefined();
+      expect(r.stdout + r.stderr).toBe('after: kept 0\n');
     });
   });
 });
@@ -167,13 +176,14 @@ suite(PREFIX ? `netboot daemon on a private ubusd from ${PREFIX}` : `netboot dae
   };
   const logged = (line: string) => until(`log line ${JSON.stringify(line)}`, () => (log.includes(`${line}\n`) ? true : undefined), 10_000);
 
-  /** Sends an event through the real hotplug script and the real ubus CLI. */
-  const hotplugEvent = (kind: 'dhcp' | 'tftp', env: Record<string, string>) => {
-    const r = hotplug(['busybox', 'sh'], join(dir, `${kind}-90-netboot`), `${bin}:${PREFIX}/bin:/usr/bin:/bin`, env);
-    expect(r.stdout + r.stderr).toBe('');
+  /** Sends an event through netboot's dnsmasq script, sourced as OpenWrt does, and the real ubus CLI. */
+  const dnsmasqEvent = (args: string[], env: Record<string, string> = {}) => {
+    const r = sourced(['busybox', 'sh'], script, `${bin}:${PREFIX}/bin:/usr/bin:/bin`, args, env);
+    expect(r.stdout + r.stderr).toBe('after: kept 0\n');
   };
-  const dhcp = (env: Record<string, string>) => hotplugEvent('dhcp', { ACTION: 'add', MACADDR: MAC, IPADDR: '10.0.0.5', HOSTNAME: 'desk', ...env });
-  const tftp = (path: string) => hotplugEvent('tftp', { ACTION: 'add', TFTP_SIZE: '100', TFTP_ADDR: '10.0.0.5', TFTP_PATH: `/srv/tftp/${path}` });
+  const VENDOR = { DNSMASQ_VENDOR_CLASS: 'PXEClient:Arch:00007:UNDI:003016' };
+  const tftp = (path: string) => dnsmasqEvent(['tftp', '100', '10.0.0.5', `/srv/tftp/${path}`]);
+  let script: string;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'netboot-daemon-'));
@@ -182,10 +192,10 @@ suite(PREFIX ? `netboot daemon on a private ubusd from ${PREFIX}` : `netboot dae
     bin = join(dir, 'bin');
     cpSync(join(__dirname, '../example/router/etc'), join(root, 'etc'), { recursive: true });
     mkdirSync(bin);
-    // `ubus` for the hotplug scripts: the real CLI on the private socket.
+    // `ubus` for netboot's script: the real CLI on the private socket.
     writeFileSync(join(bin, 'ubus'), `#!/bin/sh\nexec ${PREFIX}/bin/ubus -s ${sock} "$@"\n`);
     chmodSync(join(bin, 'ubus'), 0o755);
-    for (const kind of ['dhcp', 'tftp']) scriptWithJshn(join(SCRIPTS, `${kind}/90-netboot`), dir, PREFIX!);
+    script = netbootDhcpScript(dir, PREFIX!);
     await startUbusd();
     // With the node options the init script gives it.
     const nodeOptions = /procd_set_param env NODE_OPTIONS=(\S+)/.exec(readFileSync(join(__dirname, '../files/etc/init.d/netboot'), 'utf8'))![1]!;
@@ -248,10 +258,10 @@ suite(PREFIX ? `netboot daemon on a private ubusd from ${PREFIX}` : `netboot dae
     expect(await call('validate')).toMatchObject({ valid: true });
   });
 
-  it('follows a boot journey sent through the hotplug scripts', async () => {
-    dhcp({ DNSMASQ_VENDOR_CLASS: 'PXEClient:Arch:00007:UNDI:003016', DNSMASQ_TAGS: 'lan netboot_efi64' });
+  it("follows a boot journey sent through netboot's dnsmasq script", async () => {
+    dnsmasqEvent(['add', MAC, '10.0.0.5', 'desk'], { ...VENDOR, DNSMASQ_TAGS: 'netboot_efi64 lan' });
     tftp('snponly.efi');
-    dhcp({ ACTION: 'update', DNSMASQ_VENDOR_CLASS: 'PXEClient:Arch:00007:UNDI:003016', DNSMASQ_USER_CLASS0: 'iPXE', DNSMASQ_TAGS: 'lan netboot_efi64 netboot_ipxe' });
+    dnsmasqEvent(['old', MAC, '10.0.0.5', 'desk'], { ...VENDOR, DNSMASQ_USER_CLASS0: 'iPXE', DNSMASQ_TAGS: 'netboot_efi64 netboot_ipxe lan' });
     tftp('netboot/menu.ipxe');
     tftp('netboot/boot.ipxe.cfg');
     tftp('netboot/hosts/52-54-00-12-34-56.ipxe');

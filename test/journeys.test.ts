@@ -1,6 +1,6 @@
 // The boot-journey state machine (src/daemon/journeys.ts) and the event
 // checks in front of it (src/daemon/events.ts): pure, driven with payloads
-// shaped like the hotplug scripts' JSON.
+// shaped like the JSON of netboot's dnsmasq script.
 
 import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
@@ -219,7 +219,7 @@ describe('bounded memory', () => {
 });
 
 describe('event payloads', () => {
-  it('accepts what the hotplug scripts send', () => {
+  it("accepts what netboot's dnsmasq script sends", () => {
     expect(parseEvent({ ...pxe(), hostname: 'a "b" \\c', userclass: ['iPXE'], tags: 'lan netboot_bios' })).toEqual({
       source: 'dhcp',
       action: 'add',
@@ -237,7 +237,7 @@ describe('event payloads', () => {
   it.each<[string, BlobmsgTable, string]>([
     ['no source', { action: 'add' }, 'source must be "dhcp" or "tftp"'],
     ['an unknown source', { source: 'arp', action: 'add' }, 'source must be "dhcp" or "tftp"'],
-    ['a dhcp action hotplug does not use', dhcp({ action: 'old' }), 'action "old" is not one of add, update, remove'],
+    ['a dhcp action the script does not send', dhcp({ action: 'old' }), 'action "old" is not one of add, update, remove'],
     ['a tftp action other than add', tftp('a', { action: 'remove' }), 'action "remove" is not add'],
     ['no mac', dhcp({ mac: null }), 'mac is missing'],
     ['a token-ring mac', dhcp({ mac: '06-01:23:45:67:89:ab' }), 'is not a MAC address'],

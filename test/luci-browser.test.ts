@@ -11,8 +11,9 @@
 // validate, plan, apply (editing the copy's /etc/config/dhcp: with --root
 // there is no dnsmasq to reload), check (its real probes, whatever the
 // network answers), preview, and clients, whose boot journeys come from
-// DHCP and TFTP events sent through the real hotplug scripts with the real
-// jshn and ubus CLI.
+// DHCP and TFTP events sent as dnsmasq reports them, through OpenWrt's
+// dhcp-script.sh (transcribed) and netboot's dnsmasq script, with the real jshn
+// and ubus CLI.
 //
 // What this test serves itself, standing in for pieces that need ucode or a
 // router: the HTML page around a view and the menu JSON (LuCI's ucode
@@ -20,7 +21,7 @@
 // dispatcher), the /ubus/ JSON-RPC endpoint (uhttpd-mod-ubus: same session
 // check, then the call, here through src/ubus), and luci-rpc getDHCPLeases
 // (rpcd-mod-luci, a C plugin needing libnl and iwinfo) with fixed leases,
-// the same PCs whose boots the hotplug scripts report; and the dispatcher's
+// the same PCs whose boots those scripts report; and the dispatcher's
 // admin/uci/apply_rollback and confirm, which Save & Apply posts to (LuCI's
 // ucode controller, here calling the same rpcd methods).
 //
@@ -39,7 +40,7 @@ import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BlobmsgInputTable, UbusClient, UbusError } from '../src/ubus';
 import { ACL_FILE, HTDOCS, MENU_FILE, parsePo, ZH_PO_FILE } from './luci-source';
-import { type Daemon, hotplugScripts, startDaemon, startUserland, until, type Userland } from './helpers/owrt';
+import { type Daemon, dnsmasqScript, startDaemon, startUserland, until, type Userland } from './helpers/owrt';
 
 const LUCI = process.env.LUCI_ROOT;
 const PREFIX = process.env.OWRT_PREFIX;
@@ -343,15 +344,15 @@ suite(title, () => {
     send(404, 'text/plain', 'not found');
   }
 
-  /** One PC's boot, event by event, through netboot's hotplug scripts. */
-  function boot(send: ReturnType<typeof hotplugScripts>, pc: (typeof BOOTS)[number]) {
+  /** One PC's boot, event by event, as dnsmasq reports it to OpenWrt's dhcp-script.sh. */
+  function boot(send: ReturnType<typeof dnsmasqScript>, pc: (typeof BOOTS)[number]) {
     const { macaddr, ipaddr, hostname } = pc.lease;
-    const lease = { MACADDR: macaddr, IPADDR: ipaddr, HOSTNAME: hostname, DNSMASQ_VENDOR_CLASS: pc.vendorclass };
-    const tftp = (path: string) => send('tftp', { ACTION: 'add', TFTP_SIZE: '1000', TFTP_ADDR: ipaddr, TFTP_PATH: `/srv/tftp/${path}` });
+    const lease = [macaddr, ipaddr, hostname];
+    const tftp = (path: string) => send(['tftp', '1000', ipaddr, `/srv/tftp/${path}`]);
     const [loader, ...scripts] = pc.files;
-    send('dhcp', { ACTION: 'add', DNSMASQ_TAGS: pc.tags, ...lease });
+    send(['add', ...lease], { DNSMASQ_VENDOR_CLASS: pc.vendorclass, DNSMASQ_TAGS: pc.tags });
     tftp(loader!);
-    send('dhcp', { ACTION: 'update', DNSMASQ_USER_CLASS0: 'iPXE', DNSMASQ_TAGS: `${pc.tags} netboot_ipxe`, ...lease });
+    send(['old', ...lease], { DNSMASQ_VENDOR_CLASS: pc.vendorclass, DNSMASQ_USER_CLASS0: 'iPXE', DNSMASQ_TAGS: `${pc.tags} netboot_ipxe` });
     scripts.forEach(tftp);
   }
 
@@ -393,7 +394,7 @@ suite(title, () => {
     await bus.addObject('luci-rpc', {
       getDHCPLeases: { signature: { family: 'int32' }, handler: () => ({ dhcp_leases: LEASES, dhcp6_leases: [] }) },
     });
-    const send = hotplugScripts(land.socket, dir);
+    const send = dnsmasqScript(land.socket, dir);
     for (const pc of BOOTS) boot(send, pc);
 
     server = createServer((req, res) => {

@@ -8,7 +8,7 @@ import type { BlobmsgTable, BlobmsgValue } from '../ubus';
 
 export interface DhcpEvent {
   source: 'dhcp';
-  /** hotplug's names for dnsmasq's add / old / del. */
+  /** dnsmasq's add / old / del, under the names OpenWrt's hotplug events give them. */
   action: 'add' | 'update' | 'remove';
   mac: string;
   ip: string;

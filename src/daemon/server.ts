@@ -60,7 +60,7 @@ export class NetbootService {
     return r;
   }
 
-  /** Records one hotplug event; throws InvalidEvent for a bad payload. */
+  /** Records one dnsmasq event; throws InvalidEvent for a bad payload. */
   event(args: BlobmsgTable): void {
     const { app, journeys, log } = this.deps;
     // dnsmasq reports its DHCPv6 leases too (a DUID where the MAC would be);

@@ -1,7 +1,7 @@
 // OpenWrt's own userland (ubusd, rpcd, uci, ubus CLI, jshn), built outside the
 // repo and pointed to by OWRT_PREFIX, for tests that must talk to the real
 // thing. rpcd runs in a mount namespace whose /etc/config is a folder the test
-// owns; netboot's daemon and hotplug scripts can join the same ubusd.
+// owns; netboot's daemon and dnsmasq script can join the same ubusd.
 
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UbusClient } from '../../src/ubus';
 import { BUNDLE } from './bundle';
+import { netbootDhcpScript, openwrtDhcpScript } from './openwrt-dhcp-script';
 
 export const OWRT_PREFIX = process.env.OWRT_PREFIX;
 export const OWRT_SKIP = OWRT_PREFIX
@@ -110,34 +111,28 @@ export async function startDaemon(root: string, socket: string): Promise<Daemon>
   };
 }
 
-const HOTPLUG = join(__dirname, '../../files/etc/hotplug.d');
-const JSHN_LINE = '. /usr/share/libubox/jshn.sh';
-
 /**
- * netboot's hotplug scripts (files/etc/hotplug.d/{dhcp,tftp}/90-netboot),
- * run as dnsmasq's hotplug-call runs them: sourced in a subshell of busybox sh
- * with only dnsmasq's variables, the jshn under OWRT_PREFIX and a `ubus` that
- * talks to `socket`. Each call sends one event; it throws when the script
- * says anything or the daemon refused the event.
+ * dnsmasq's --dhcp-script as a router runs it: OpenWrt's dhcp-script.sh
+ * (transcribed, test/helpers/openwrt-dhcp-script.ts) under busybox sh with
+ * USER_DHCPSCRIPT at netboot's script, the jshn under OWRT_PREFIX and a
+ * `ubus` that talks to `socket`. Each call is one dnsmasq event: its
+ * arguments and the DNSMASQ_* variables dnsmasq would set. It throws when the
+ * script says anything (dnsmasq would log it) or fails.
  */
-export function hotplugScripts(socket: string, dir: string): (kind: 'dhcp' | 'tftp', env: Record<string, string>) => void {
-  const home = join(dir, 'hotplug');
+export function dnsmasqScript(socket: string, dir: string): (args: string[], env?: Record<string, string>) => void {
+  const home = join(dir, 'dnsmasq-script');
   const bin = join(home, 'bin');
   mkdirSync(bin, { recursive: true });
   writeFileSync(join(bin, 'ubus'), `#!/bin/sh\nexec ${OWRT_PREFIX}/bin/ubus -s ${socket} "$@"\n`);
   chmodSync(join(bin, 'ubus'), 0o755);
-  // The only change to each script: where it finds jshn.sh.
-  for (const kind of ['dhcp', 'tftp']) {
-    const text = readFileSync(join(HOTPLUG, kind, '90-netboot'), 'utf8');
-    if (!text.includes(JSHN_LINE)) throw new Error(`${kind}/90-netboot no longer sources ${JSHN_LINE}`);
-    writeFileSync(join(home, kind), text.replace(JSHN_LINE, `. ${OWRT_PREFIX}/share/libubox/jshn.sh`));
-  }
-  return (kind, env) => {
-    const r = spawnSync('busybox', ['sh', '-c', '( . "$0" )', join(home, kind)], {
-      env: { PATH: `${bin}:${OWRT_PREFIX}/bin:/usr/bin:/bin`, ...env },
+  const openwrt = openwrtDhcpScript(home, OWRT_PREFIX!);
+  const USER_DHCPSCRIPT = netbootDhcpScript(home, OWRT_PREFIX!);
+  return (args, env = {}) => {
+    const r = spawnSync(openwrt, args, {
+      env: { PATH: `${bin}:${OWRT_PREFIX}/bin:/usr/bin:/bin`, USER_DHCPSCRIPT, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
       encoding: 'utf8',
     });
-    if (r.status !== 0 || r.stdout || r.stderr) throw new Error(`hotplug ${kind} ${JSON.stringify(env)}: exit ${r.status} ${r.stdout}${r.stderr}`);
+    if (r.status !== 0 || r.stdout || r.stderr) throw new Error(`dnsmasq script ${args.join(' ')}: exit ${r.status} ${r.stdout}${r.stderr}`);
   };
 }
