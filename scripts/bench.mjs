@@ -1,20 +1,18 @@
 // `npm run bench`: performance figures, each with a baseline measured in the
 // same run (the machine is shared and noisy, so every figure is a median).
-import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadBenchCore } from './bench-core.mjs';
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const bundle = here('../dist/netboot.js');
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (ms) => `${ms.toFixed(ms < 10 ? 2 : 1)} ms`;
 
-const out = here('../.cache/bench-core.cjs');
-await build({ entryPoints: [here('../bench/index.ts')], outfile: out, bundle: true, platform: 'node', target: 'node18', format: 'cjs', logLevel: 'warning' });
-const core = await import(out);
+const core = await loadBenchCore();
 
 console.log('render: parse + validate + render, in process (baseline: the UCI parse alone)');
 for (const r of core.benchRender()) {

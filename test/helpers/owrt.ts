@@ -9,8 +9,11 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UbusClient } from '../../src/ubus';
-import { BUNDLE } from './bundle';
 import { netbootDhcpScript, openwrtDhcpScript } from './openwrt-dhcp-script';
+
+// Not imported from ./bundle: that module fetches node 18 when loaded, and
+// the bench (scripts/bench-core.mjs) bundles this file.
+const BUNDLE = join(__dirname, '../../dist/netboot.js');
 
 export const OWRT_PREFIX = process.env.OWRT_PREFIX;
 export const OWRT_SKIP = OWRT_PREFIX
