@@ -3,7 +3,7 @@
 // pending too (the documented caveat).
 
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,7 +19,7 @@ import { RouterRoot } from '../src/fs/root';
 import { readTree } from '../src/fs/tree';
 import { makeRoot } from './helpers/bundle';
 import { BASE, model } from './helpers/config';
-import { OWRT_PREFIX, OWRT_SKIP, startUserland, type Userland } from './helpers/owrt';
+import { OWRT_PREFIX, OWRT_SKIP, startUserland, until, type Userland } from './helpers/owrt';
 
 const DHCP = readFileSync(resolve(__dirname, 'fixtures/dhcp/openwrt-24.10'), 'utf8');
 const sections = (p: UciPackage | undefined) => (p?.sections ?? []).map((s) => [s.type, s.anonymous ? '' : s.name, Object.fromEntries(s.options)]);
@@ -93,13 +93,59 @@ describe.skipIf(!OWRT_PREFIX)(`apply through rpcd when dnsmasq cannot be reloade
     const land = await startUserland(config);
     try {
       const root = new RouterRoot(makeRoot({ netboot: BASE }));
-      // This rpcd has no `rc` object and this machine no /etc/init.d/dnsmasq: the reload fails.
+      // No procd, and no /etc/init.d/dnsmasq for rpcd's `rc` or netboot to run: the reload fails.
       const ctx = { root, dhcp: async () => new UbusDhcpBackend(await UbusClient.connect({ path: land.socket })) };
       const r = await applyConfig(ctx);
       expect(r).toMatchObject({ ok: false, message: expect.stringMatching(/^apply failed while reloading dnsmasq: .*; the previous files and dhcp settings were restored$/) });
       expect(readFileSync(join(config, 'dhcp'), 'utf8')).not.toContain('netboot_');
       expect(readTree(join(root.dir, 'srv/tftp'))).toEqual(new Map());
     } finally {
+      land.stop();
+    }
+  });
+});
+
+describe.skipIf(!OWRT_PREFIX)(`apply through rpcd with procd's reload trigger${OWRT_SKIP ? ` (${OWRT_SKIP})` : ''}`, () => {
+  it('reloads dnsmasq once: the trigger that rpcd’s commit fires, and no second reload', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'netboot-procd-'));
+    const config = join(dir, 'config');
+    const initd = join(dir, 'init.d');
+    const log = join(dir, 'dnsmasq.log');
+    execFileSync('mkdir', [config, initd]);
+    writeFileSync(join(config, 'dhcp'), DHCP);
+    // Stands in for OpenWrt's /etc/init.d/dnsmasq: says which action it ran.
+    // rpcd's `rc` runs only root-owned scripts that others cannot write.
+    writeFileSync(join(initd, 'dnsmasq'), `#!/bin/sh\necho "$1" >> ${log}\n`, { mode: 0o755 });
+    const land = await startUserland(config, { initd, procd: true });
+    const ubus = (...args: string[]) => execFileSync(join(OWRT_PREFIX!, 'bin/ubus'), ['-s', land.socket, ...args], { encoding: 'utf8' });
+    try {
+      // What dnsmasq's start_service leaves in procd on OpenWrt 24.10: an
+      // instance, and the triggers of `procd_add_reload_trigger "dhcp"
+      // "system"` as procd.sh builds them (openwrt/openwrt
+      // package/system/procd/files/procd.sh @03eca6c5: _procd_add_config_trigger,
+      // PROCD_RELOAD_DELAY=1000), sent with the ubus CLI as procd.sh sends it.
+      const reload = (pkg: string) => ['config.change', ['if', ['eq', 'package', pkg], ['run_script', '/etc/init.d/dnsmasq', 'reload']], 1000];
+      ubus('call', 'service', 'set', JSON.stringify({
+        name: 'dnsmasq',
+        script: '/etc/init.d/dnsmasq',
+        instances: { cfg01411c: { command: ['/bin/sleep', '600'] } },
+        triggers: [reload('dhcp'), reload('system')],
+      }));
+      const root = new RouterRoot(makeRoot({ netboot: BASE }));
+      const r = await applyConfig({ root, dhcp: async () => new UbusDhcpBackend(await UbusClient.connect({ path: land.socket })) });
+      expect(r).toMatchObject({ ok: true, reloaded: true });
+      expect(readFileSync(join(config, 'dhcp'), 'utf8')).toContain('netboot_');
+      // procd itself runs `dnsmasq running` when it starts the instance.
+      const reloads = () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter((a) => a === 'reload').length : 0);
+      // The reload ran before apply judged dnsmasq...
+      expect(reloads()).toBe(1);
+      // ...and no other follows once procd's delay has passed again.
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(reloads()).toBe(1);
+    } finally {
+      // procd stops the instance; it would outlive procd otherwise.
+      ubus('call', 'service', 'delete', JSON.stringify({ name: 'dnsmasq' }));
+      await until('the instance to stop', () => (JSON.parse(ubus('call', 'service', 'list')).dnsmasq ? undefined : true));
       land.stop();
     }
   });

@@ -1,14 +1,35 @@
 // dhcp through rpcd's `uci` object with netboot's own session: changes are
 // staged in that session only, so whatever a person has pending in LuCI or
-// /tmp/.uci is never committed by netboot. rpcd's commit fires config.change,
-// and procd reloads dnsmasq through its reload trigger; netboot also asks for
-// the reload itself so it can check the result.
+// /tmp/.uci is never committed by netboot. rpcd's commit sends procd
+// config.change, and procd reloads dnsmasq through the reload trigger of
+// dnsmasq's init script; netboot asks for a reload itself only when there is
+// no such trigger, so dnsmasq is reloaded once per commit.
 
 import { execFileSync } from 'node:child_process';
 import type { UbusClient } from '../ubus';
 import type { UciPackage } from '../uci';
 import type { DhcpBackend, DhcpEdit } from './backend';
 import { optionsObject, packageFromRpcd } from './uci-values';
+
+/** How long OpenWrt's dnsmasq init script may take to reload, after procd starts it. */
+const RELOAD_RUN_MS = 2000;
+
+/**
+ * The delay of a procd trigger that reloads on a dhcp commit, among a
+ * service's triggers as `service list` reports them. procd.sh's
+ * procd_add_reload_trigger "dhcp" makes ["config.change", ["if", ["eq",
+ * "package", "dhcp"], ["run_script", "/etc/init.d/dnsmasq", "reload"]], 1000]
+ * (openwrt/openwrt package/system/procd/files/procd.sh, PROCD_RELOAD_DELAY).
+ */
+function dhcpReloadDelay(triggers: unknown): number | undefined {
+  if (!Array.isArray(triggers)) return undefined;
+  for (const t of triggers) {
+    if (!Array.isArray(t) || t[0] !== 'config.change' || !Array.isArray(t[1])) continue;
+    const [op, cond, action] = t[1] as unknown[];
+    if (op === 'if' && JSON.stringify(cond) === '["eq","package","dhcp"]' && Array.isArray(action) && action[0] === 'run_script') return typeof t[2] === 'number' ? t[2] : 0;
+  }
+  return undefined;
+}
 
 export class UbusDhcpBackend implements DhcpBackend {
   readonly name = 'rpcd uci session';
@@ -53,6 +74,13 @@ export class UbusDhcpBackend implements DhcpBackend {
   }
 
   async reloadDnsmasq(): Promise<boolean> {
+    const delay = dhcpReloadDelay(await this.dnsmasqTriggers());
+    if (delay !== undefined) {
+      // The commit queued that reload; procd does not report when its
+      // trigger has run, so wait out its delay and the init script's run.
+      await new Promise((r) => setTimeout(r, delay + RELOAD_RUN_MS));
+      return true;
+    }
     // rpcd's `rc` object answers only after the init script ran; older rpcd lacks it.
     try {
       await this.ubus.call('rc', 'init', { name: 'dnsmasq', action: 'reload' }, { timeoutMs: 30000 });
@@ -60,6 +88,12 @@ export class UbusDhcpBackend implements DhcpBackend {
       execFileSync('/etc/init.d/dnsmasq', ['reload'], { stdio: 'ignore', timeout: 30000 });
     }
     return true;
+  }
+
+  /** dnsmasq's procd triggers; none when procd or the service is missing. */
+  private async dnsmasqTriggers(): Promise<unknown> {
+    const reply = (await this.ubus.call('service', 'list', { name: 'dnsmasq', verbose: true }).catch(() => ({}))) as Record<string, { triggers?: unknown }>;
+    return reply.dnsmasq?.triggers;
   }
 
   async dnsmasqRunning(): Promise<boolean | undefined> {

@@ -42,6 +42,14 @@ export interface Userland {
 export interface UserlandOptions {
   /** A folder of rpcd ACL files, to be the only ones rpcd reads (its share/rpcd/acl.d). */
   acls?: string;
+  /** A folder to be /etc/init.d in the namespace, whose scripts rpcd's `rc` and procd's triggers run. */
+  initd?: string;
+  /**
+   * Also run procd there, as the service manager it is when not PID 1: the
+   * `service` object that rpcd's uci commit sends config.change to, whose
+   * triggers run in the same namespace.
+   */
+  procd?: boolean;
 }
 
 /** A private ubusd and an rpcd whose /etc/config is `configDir`. */
@@ -55,15 +63,23 @@ export async function startUserland(configDir: string, opts: UserlandOptions = {
   const orig = join(dir, 'orig-etc');
   mkdirSync(etc);
   mkdirSync(orig);
-  for (const name of readdirSync('/etc')) if (name !== 'config') symlinkSync(join(orig, name), join(etc, name));
-  symlinkSync(configDir, join(etc, 'config'));
+  const own: Record<string, string | undefined> = { config: configDir, 'init.d': opts.initd };
+  for (const name of readdirSync('/etc')) if (!own[name]) symlinkSync(join(orig, name), join(etc, name));
+  for (const [name, target] of Object.entries(own)) if (target) symlinkSync(target, join(etc, name));
   const share = join(OWRT_PREFIX!, 'share');
   const acls = opts.acls ? `mount -t tmpfs tmpfs ${share} && mkdir ${share}/rpcd && cp -r ${opts.acls} ${share}/rpcd/acl.d && ` : '';
   const script = `mount --bind /etc ${orig} && mount --bind ${etc} /etc && mount -t tmpfs tmpfs /run && mount -t tmpfs tmpfs /var/run 2>/dev/null; ${acls}exec ${join(OWRT_PREFIX!, 'sbin/rpcd')} -s ${socket}`;
-  daemons.push(spawn('unshare', ['-m', 'sh', '-c', script], { stdio: 'ignore' }));
+  const rpcd = spawn('unshare', ['-m', 'sh', '-c', script], { stdio: 'ignore' });
+  daemons.push(rpcd);
   const probe = await UbusClient.connect({ path: socket, timeoutMs: 5000 });
   try {
-    await until('rpcd', async () => ((await probe.lookup('uci')).length ? true : undefined));
+    await until('rpcd', () => probe.call('uci', 'configs').then(() => true));
+    if (opts.procd) {
+      // nsenter execs procd: the pid to kill is procd's. Not PID 1, procd
+      // leaves signals alone and does nothing of init's.
+      daemons.push(spawn('nsenter', ['-t', String(rpcd.pid), '-m', join(OWRT_PREFIX!, 'sbin/procd'), '-S', '-s', socket], { stdio: 'ignore' }));
+      await until('procd', () => probe.call('service', 'list').then(() => true));
+    }
   } finally {
     probe.close();
   }
