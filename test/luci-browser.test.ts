@@ -551,6 +551,23 @@ suite(title, () => {
     await save('status');
   }, 60_000);
 
+  it('status: what a PC on the LAN sends (its hostname, the files it asks for) shows as text, never as HTML', async () => {
+    // Any PC may ask TFTP for any path; the beacon's name becomes the journey's choice.
+    const img = '<img src=x onerror="window.netbootInjected=1">';
+    const pc = {
+      lease: { expires: 3600, hostname: '<b>lab</b>', macaddr: '52:54:00:66:77:88', ipaddr: '192.168.1.150' },
+      vendorclass: 'PXEClient:Arch:00000:UNDI:002001', tags: 'lan',
+      files: ['undionly.kpxe', 'netboot/menu.ipxe', `netboot/beacon/boot/${img}.ipxe`],
+      shown: { firmware: 'bios iPXE', choice: `boot ${img}` },
+    };
+    boot(hotplugScripts(land.socket, dir), pc);
+    await page.open(url('status'), READY.status);
+    const [newest] = await rows('#netboot-clients');
+    expect(newest!.slice(0, 3)).toEqual([`52:54:00:66:77:88<b>lab</b> 192.168.1.150`, pc.shown.firmware, pc.shown.choice]);
+    expect(await page.eval<number>("document.querySelectorAll('#netboot-report img, #netboot-report b').length")).toBe(0);
+    expect(await page.eval<unknown>('window.netbootInjected')).toBeUndefined();
+  });
+
   it('zh_Hans: the pages speak Chinese', async () => {
     await page.open(url('settings', 'zh_Hans'), READY.settings);
     const zh = new Map(parsePo(readFileSync(ZH_PO_FILE, 'utf8')).map((e) => [e.msgid, e.msgstr]));

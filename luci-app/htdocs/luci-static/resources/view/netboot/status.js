@@ -38,7 +38,8 @@ function table(id, headers, rows, empty) {
 		E('tr', { 'class': 'tr table-titles' }, headers.map((h) => E('th', { 'class': 'th' }, [ h ])))
 	]);
 
-	cbi_update_table(t, rows, E('em', [ empty ]));
+	// cbi_update_table puts a string cell in as HTML; a text node stays text.
+	cbi_update_table(t, rows.map((row) => row.map((cell) => (typeof cell == 'string') ? document.createTextNode(cell) : cell)), E('em', [ empty ]));
 
 	return t;
 }
