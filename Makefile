@@ -49,7 +49,7 @@ endef
 define Build/Compile
 endef
 
-# Modes as in scripts/package/packages.mjs (test/package-makefile checks
+# Modes as in scripts/package/packages.mjs (test/package.test.ts checks
 # they agree): the config holds CHAP secrets, dhcp-script.sh is sourced.
 define Package/netboot/install
 	$(INSTALL_DIR) $(1)/usr/bin $(1)/usr/share/netboot $(1)/etc/config $(1)/etc/init.d \
