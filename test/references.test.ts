@@ -1,5 +1,5 @@
 // Comments and docs that point at a test or a source file name one that
-// exists: a reader following `test/x` or `src/y` must find it.
+// exists: a reader following a `test/…` or `src/…` path must find it.
 
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
