@@ -1,10 +1,12 @@
 // Comments and docs that point at a test or a source file name one that
-// exists: a reader following a `test/…` or `src/…` path must find it.
+// exists: a reader following a `test/…` or `src/…` path must find it. And the
+// docs describe the code as it is: every folder of src/ in their tables, no
+// part left to a future issue.
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 const REPO = join(__dirname, '..');
 // A path as written in prose: test/… or src/…, not part of a longer path or URL.
@@ -23,4 +25,19 @@ it('every test/… and src/… path named in the repository exists', () => {
     }
   }
   expect(missing).toEqual([]);
+});
+
+describe.each(['README.md', 'docs/design.md'])('%s', (doc) => {
+  const text = readFileSync(join(REPO, doc), 'utf8');
+
+  it('has every folder of src/ in its folder table', () => {
+    const rows = text.split('\n').filter((l) => l.startsWith('| `src/'));
+    const named = new Set(rows.flatMap((r) => [...r.split('|')[1]!.matchAll(/`src\/(\w+)`/g)].map((m) => m[1])));
+    const folders = readdirSync(join(REPO, 'src'), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+    expect(folders.filter((f) => !named.has(f))).toEqual([]);
+  });
+
+  it('leaves nothing to a future issue', () => {
+    expect(text.match(/.*\bissue \d+\b.*/g) ?? []).toEqual([]);
+  });
 });
