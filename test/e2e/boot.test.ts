@@ -1,6 +1,6 @@
 // The boot lab: every boot path netboot renders, booted for real (iPXE, dnsmasq, tgt,
 // QEMU/TCG) inside a private network namespace. See test/e2e/README.md.
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chainloadLines, labNetworkLines } from './lab/dnsmasq';
@@ -39,6 +39,7 @@ const MAC = {
   baseline: mac(0x1b),
   retry: mac(0x1c),
   returns: mac(0x1d),
+  noCfg: mac(0x1e),
 };
 
 const HOSTS: LabHost[] = [
@@ -311,7 +312,28 @@ const phaseBaseline: Phase = {
   ],
 };
 
-const runner = new Runner([phaseTftp, phaseSolo, phaseBroken, phaseHttp, phaseBaseline]);
+// ------------------------------ no boot.ipxe.cfg: a few tries, then the next boot device
+const phaseNoCfg: Phase = {
+  name: 'nocfg',
+  async setup() {
+    await lab!.publish(site(), 'dnsmasq-nocfg');
+    rmSync(join(lab!.tftpRoot, 'netboot/boot.ipxe.cfg'));
+  },
+  scenarios: [
+    vmScenario('s12-nocfg', 'no boot.ipxe.cfg: three tries with a pause, then exit to the next boot device', 'bios', MAC.noCfg, async (vm) => {
+      // -no-reboot: SeaBIOS out of boot devices ends QEMU, which is the PC moving on.
+      const seconds = await vm.waitUntil('the PC moving on to its next boot device', () => (vm.running ? undefined : vm.seconds()));
+      const serial = vm.serial();
+      expect(count(serial, 'could not load boot.ipxe.cfg')).toBe(3);
+      expect(count(lab!.dnsmasq!.log(), `boot.ipxe.cfg not found for ${addressOf(vm)}`), 'TFTP requests').toBe(3);
+      expect(count(serial, 'Press any key for the iPXE shell, or wait to try again')).toBe(2);
+      expect(serial).toContain('No bootable device');
+      return { seconds, detail: '3 tries, then the next boot device' };
+    }),
+  ],
+};
+
+const runner = new Runner([phaseTftp, phaseSolo, phaseBroken, phaseHttp, phaseBaseline, phaseNoCfg]);
 
 describe.skipIf(!lab)('boot lab', () => {
   beforeAll(() => {
@@ -350,6 +372,7 @@ describe.skipIf(!lab)('boot lab', () => {
     ['s9-broken', '9. broken config: refused, nothing written, previous menus still boot'],
     ['s10-retry', '10. a failed boot releases its drive: the host retries with no key and boots the disk once it has an image'],
     ['s11-return', '11. a returning installer and a failed boot release 0x80: the menu then boots another target'],
+    ['s12-nocfg', '12. without boot.ipxe.cfg the PC tries three times, then goes on to its next boot device'],
     ['check', 'netboot check passes against the running lab'],
     ['baseline', "baseline: the seed's hand-written menu"],
   ];
