@@ -121,10 +121,12 @@ suite(PREFIX ? `netboot's dnsmasq script with jshn from ${PREFIX}` : `netboot's 
       expect(JSON.parse(r.ubus![5]!)).toEqual({ source: 'tftp', action: 'add', ip: '10.0.0.5', path, size: '12' });
     });
 
-    it('sends nothing for DHCPv6 leases, ARP events or actions it does not know', () => {
+    it('sends nothing for DHCPv6 leases, leases dnsmasq re-announces, ARP events or actions it does not know', () => {
       // A DHCPv6 lease: the DUID in place of the MAC, and DNSMASQ_IAID set.
       for (const [args, env] of [
         [['add', '00:04:9c:7e:44:f1:1b:64:4d:1e:a3:8e:4f:24:58:a0:0d:b1', 'fd4e:1a2b:3c4d::1f3', 'desk'], { DNSMASQ_IAID: '12345678', DNSMASQ_SERVER_DUID: '00:01:00:01:2c:aa:bb:cc:52:54:00:00:00:ff' }],
+        // What dnsmasq 2.90 sends for each lease when it starts or gets SIGHUP (recorded in test/dhcp-script.test.ts).
+        [['old', '52:54:00:12:34:56', '10.0.0.5'], { DNSMASQ_DATA_MISSING: '1', DNSMASQ_INTERFACE: 'br-lan', DNSMASQ_TIME_REMAINING: '3599' }],
         [['arp-add', '52:54:00:12:34:56', '10.0.0.5'], {}],
         [['relay-snoop', 'br-lan', 'fe80::1', '2001:db8::/56'], {}],
         [['init'], {}],

@@ -20,6 +20,9 @@
 	esac
 	# dnsmasq's DHCPv6 leases (a DUID in place of the MAC) are no PC's network boot.
 	[ -z "${DNSMASQ_IAID+set}" ] || exit 0
+	# Nor is dnsmasq re-announcing its leases when it starts or gets SIGHUP
+	# (every reload): `old` with DNSMASQ_DATA_MISSING=1 and no classes.
+	[ -z "$DNSMASQ_DATA_MISSING" ] || exit 0
 
 	. /usr/share/libubox/jshn.sh
 	json_init
