@@ -140,6 +140,8 @@ const phaseTftp: Phase = {
   scenarios: [
     bootsTarget('s3-snponly', 'UEFI: OVMF PXE (no NIC ROM) -> snponly.efi -> host script -> sanboot', 'uefi', MAC.snponly, 'disk1', (vm) => {
       expect(tftpSentTo(vm)).toContain('snponly.efi');
+      // dnsmasq ran OpenWrt's dhcp-script.sh and netboot's for this boot; neither said a word.
+      expect(lab!.dnsmasq!.log()).not.toMatch(/dnsmasq-script|failed to execute/);
       return 'snponly.efi';
     }),
     vmScenario('s7-linux', 'install: sanhook + kernel/initrd over HTTP, iBFT in Linux', 'bios', MAC.linux, async (vm) => {

@@ -23,7 +23,12 @@ import { Netns } from './netns';
 import { run, type RunResult } from './proc';
 import { Vm, type VmSpec } from './qemu';
 import { Tgt } from './tgt';
-import { translateDhcp } from './uci-dhcp';
+import { OWRT_PREFIX } from '../../helpers/owrt';
+import { HAS_HANDLER, openwrtDhcpScript } from '../../helpers/openwrt-dhcp-script';
+import { dnsmasqEnv, OPENWRT_DHCP_SCRIPT, translateDhcp } from './uci-dhcp';
+
+/** What the netboot package installs, by its path on the router. */
+const FILES = join(__dirname, '../../../files');
 
 /** FIFO semaphore: waiters run in the order they asked. */
 class Slots {
@@ -129,16 +134,23 @@ export class Lab {
       this.bootloadersInstalled = true;
     }
     await publish(this.labRoot, this.mode);
+    const dhcp = this.mode === 'apply' ? readFileSync(join(this.labRoot, 'etc/config/dhcp'), 'utf8') : '';
+    // dnsmasq's --dhcp-script as on a router: OpenWrt's dhcp-script.sh (transcribed),
+    // sourcing netboot's script from the package. With no jshn or daemon here,
+    // netboot's script sends nothing, and must say nothing.
+    const openwrtScript = openwrtDhcpScript(join(this.workDir, 'openwrt'), OWRT_PREFIX ?? '/usr');
+    const { USER_DHCPSCRIPT } = dnsmasqEnv(dhcp);
     const boot =
       this.mode === 'apply'
-        ? translateDhcp(readFileSync(join(this.labRoot, 'etc/config/dhcp'), 'utf8'), (p) => join(this.labRoot, p))
+        ? translateDhcp(dhcp, (p) => (p === OPENWRT_DHCP_SCRIPT ? openwrtScript : join(this.labRoot, p)), HAS_HANDLER)
         : chainloadLines({
             tftpRoot: this.tftpRoot,
             ipxeBoot: site.httpUrl ? `${site.httpUrl}menu.ipxe` : 'netboot/menu.ipxe',
             bios: 'undionly.kpxe',
             efi: site.efiLoader,
           });
-    await this.useDnsmasq(dnsmasqName, [...labNetworkLines(this.workDir), ...boot]);
+    const env = USER_DHCPSCRIPT ? { ...process.env, USER_DHCPSCRIPT: join(FILES, USER_DHCPSCRIPT) } : undefined;
+    await this.useDnsmasq(dnsmasqName, [...labNetworkLines(this.workDir), ...boot], env);
   }
 
   /**
@@ -164,11 +176,11 @@ export class Lab {
   }
 
   /** (Re)starts dnsmasq with the given config lines. */
-  async useDnsmasq(name: string, lines: string[]): Promise<Dnsmasq> {
+  async useDnsmasq(name: string, lines: string[], env?: NodeJS.ProcessEnv): Promise<Dnsmasq> {
     if (!this.ns) throw new Error('lab not started');
     await this.dnsmasq?.stop();
     this.dnsmasq = undefined;
-    this.dnsmasq = await Dnsmasq.start(this.ns, this.workDir, name, lines);
+    this.dnsmasq = await Dnsmasq.start(this.ns, this.workDir, name, lines, { env });
     return this.dnsmasq;
   }
 
