@@ -29,7 +29,7 @@
 // are needed, else the suite is skipped. UPDATE_SCREENSHOTS=1 writes the
 // pages' PNGs into docs/screenshots/.
 
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -276,7 +276,7 @@ suite(title, () => {
     const reply = (result: unknown) => ({ jsonrpc: '2.0', id: req.id, result });
     const error = (code: number, message: string) => ({ jsonrpc: '2.0', id: req.id ?? null, error: { code, message } });
     if (req.jsonrpc !== '2.0' || typeof req.method !== 'string' || req.id == null) return error(-32600, 'Invalid request');
-    if (req.method === 'list') return reply((await bus.lookup()).map((o) => o.path));
+    if (req.method === 'list') return reply(execFileSync(join(PREFIX!, 'bin/ubus'), ['-s', land.socket, 'list'], { encoding: 'utf8' }).split('\n').filter(Boolean));
     if (req.method !== 'call' || !Array.isArray(req.params) || req.params.length < 3) return error(-32600, 'Invalid parameters');
     const [session, object, method, args = {}] = req.params as [string, string, string, BlobmsgInputTable?];
     const access = await bus.call('session', 'access', { ubus_rpc_session: session, scope: 'ubus', object, function: method });

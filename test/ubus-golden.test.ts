@@ -83,31 +83,9 @@ describe.each([
     ubusd = await FakeUbusd.start(FRESH.client);
     const served = serve(chunkSize);
     client = await UbusClient.connect({ path: ubusd.path, timeoutMs: 2000 });
-    expect(client.peerId).toBe(FRESH.client);
     const result = await client.call('uci', 'get', args);
     await served;
     expect(result).toEqual(json(`${name}.result.json`));
-  });
-
-  it('lookup() decodes the object, its type and its signature', async () => {
-    ubusd = await FakeUbusd.start(FRESH.client);
-    const served = (async () => {
-      const conn = await ubusd!.accept();
-      const lookup = await conn.next();
-      expect(lookup.toString('hex')).toBe(rewrite(toUbusd[0]!, ids, seqOf(lookup)).toString('hex'));
-      conn.send(...fromUbusd.filter((f) => seqOf(f) === 1).map((f) => rewrite(f, ids, seqOf(lookup))));
-    })();
-    client = await UbusClient.connect({ path: ubusd.path, timeoutMs: 2000 });
-    const [info, ...rest] = await client.lookup('uci');
-    await served;
-    expect(rest).toEqual([]);
-    const signature = json('uci-signature.json') as Record<string, Record<string, number>>;
-    expect(info).toEqual({
-      path: 'uci',
-      id: FRESH.object,
-      type: FRESH.type,
-      signature: Object.fromEntries(Object.entries(signature).map(([m, a]) => [m, Object.fromEntries(Object.entries(a).map(([k, t]) => [k, TYPE_NAMES[t]]))])),
-    });
   });
 });
 

@@ -38,11 +38,6 @@ export function blobmsgTypeId(name: BlobmsgTypeName): number {
   return TYPE_NAMES.indexOf(name);
 }
 
-/** The name of a blobmsg type id; ids past DOUBLE (none exist today) read as 'unspec', "anything". */
-export function blobmsgTypeName(id: number): BlobmsgTypeName {
-  return TYPE_NAMES[id] ?? 'unspec';
-}
-
 /** A decoded value. */
 export type BlobmsgValue = null | boolean | number | bigint | string | BlobmsgValue[] | BlobmsgTable;
 export interface BlobmsgTable {

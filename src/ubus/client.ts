@@ -1,24 +1,15 @@
 // A ubus client speaking the ubusd socket protocol directly (no libubus, no
 // `ubus` process), following libubus' behaviour where the wire leaves a choice.
 //
-// Requests are matched to replies by (seq, peer): ubusd answers LOOKUP,
-// ADD_OBJECT, SUBSCRIBE with peer 0 and INVOKE with peer = the object id.
-// Objects this client registers (addObject, listen, subscribe) receive
-// INVOKEs and answer them with DATA then STATUS, unless NO_REPLY is set.
+// Requests are matched to replies by (seq, peer): ubusd answers LOOKUP and
+// ADD_OBJECT with peer 0 and INVOKE with peer = the object id. Objects this
+// client registers (addObject) receive INVOKEs and answer them with DATA then
+// STATUS, unless NO_REPLY is set.
 
 import * as net from 'node:net';
 import { BlobWriter, MAX_MESSAGE_BYTES } from './blob';
-import {
-  BlobmsgInputTable,
-  BlobmsgTable,
-  BlobmsgTypeName,
-  blobmsgTypeId,
-  blobmsgTypeName,
-  decodeTable,
-  putTable,
-  typed,
-} from './blobmsg';
-import { Attr, encodeMessage, EVENT_OBJECT_ID, FrameReader, Message, MsgType, parseMessage } from './message';
+import { BlobmsgInputTable, BlobmsgTable, BlobmsgTypeName, blobmsgTypeId, decodeTable, putTable } from './blobmsg';
+import { Attr, encodeMessage, FrameReader, Message, MsgType, parseMessage } from './message';
 import { UbusError, UbusProtocolError, UbusStatus } from './status';
 
 /** Where ubusd listens: the current path first, then the one used before October 2020. */
@@ -40,23 +31,14 @@ export interface RequestOptions {
   timeoutMs?: number;
 }
 
-/** Argument name → blobmsg type, as LOOKUP reports it and ADD_OBJECT announces it. */
+/** Argument name → blobmsg type, as ADD_OBJECT announces it. */
 export type MethodSignature = Record<string, BlobmsgTypeName>;
 
-export interface UbusObjectInfo {
-  path: string;
-  id: number;
-  /** ubusd's id for the object's type (its method set). */
-  type: number;
-  signature: Record<string, MethodSignature>;
-}
-
 export interface InvokeContext {
-  /** The object's path; "" for the anonymous objects behind listen() and subscribe(). */
+  /** The object's path. */
   object: string;
-  /** Method name, event name or notification type. */
   method: string;
-  /** The caller's client id (0 for events). */
+  /** The caller's client id. */
   peer: number;
   /** The caller's user and group, which ubusd adds to forwarded calls. */
   user?: string;
@@ -77,21 +59,10 @@ export interface MethodSpec {
 }
 
 /** An object registered on the bus. */
-export interface UbusRegistration {
+export interface UbusObject {
   readonly id: number;
-  /** Unregisters the object; for listen() and subscribe() this also ends the events or notifications. */
-  remove(): Promise<void>;
-}
-
-export interface UbusObject extends UbusRegistration {
   readonly path: string;
-  /** Whether anyone subscribes to this object, as ubusd last announced. */
-  readonly hasSubscribers: boolean;
-  /**
-   * Sends a notification to the subscribers. It is sent with NO_REPLY, so
-   * the promise settles once the message is written, not when it arrives.
-   */
-  notify(type: string, data?: BlobmsgInputTable): Promise<void>;
+  remove(): Promise<void>;
 }
 
 interface Pending {
@@ -105,7 +76,6 @@ interface Pending {
 interface LocalObject {
   path: string;
   handler: (method: string) => MethodHandler | undefined;
-  active: boolean;
 }
 
 // Requests are keyed by seq and peer in one number (16 + 32 bits fit exactly in a double).
@@ -121,7 +91,6 @@ export class UbusClient {
   // Object ids by path, so repeated calls skip the LOOKUP (see call()).
   private readonly ids = new Map<string, number>();
   private seq = 0;
-  private helloPeer = 0;
   private ended: Error | undefined;
   private hello: { resolve: () => void; reject: (err: Error) => void } | undefined;
   private resolveClosed!: (reason: Error | undefined) => void;
@@ -176,35 +145,9 @@ export class UbusClient {
     });
   }
 
-  /** This client's id on the bus, from ubusd's HELLO. */
-  get peerId(): number {
-    return this.helloPeer;
-  }
-
   /** Closes the connection; pending requests reject with CONNECTION_FAILED. */
   close(): void {
     this.end(undefined);
-  }
-
-  /**
-   * Lists objects: one path, a prefix ending in "*", or all when omitted.
-   * Rejects with NOT_FOUND when nothing matches.
-   */
-  async lookup(path?: string, options: RequestOptions = {}): Promise<UbusObjectInfo[]> {
-    const found: UbusObjectInfo[] = [];
-    await this.transact(
-      MsgType.LOOKUP,
-      0,
-      path === undefined ? undefined : (w) => w.putString(Attr.OBJPATH, path),
-      `lookup ${path ?? '*'}`,
-      options.timeoutMs ?? this.timeoutMs,
-      (msg) => {
-        // libubus skips entries lacking any of these; so do we.
-        if (msg.objpath === undefined || msg.objid === undefined || msg.objtype === undefined) return;
-        found.push({ path: msg.objpath, id: msg.objid, type: msg.objtype, signature: msg.signature ? decodeSignature(msg) : {} });
-      },
-    );
-    return found;
   }
 
   /**
@@ -240,69 +183,34 @@ export class UbusClient {
       for (const [arg, type] of Object.entries(spec.signature ?? {})) args[arg] = blobmsgTypeId(type);
       signature[name] = args;
     }
-    const local: LocalObject = { path, handler: (method) => (Object.hasOwn(methods, method) ? methods[method]!.handler : undefined), active: false };
-    const reg = await this.register(local, `add_object ${path}`, this.timeoutMs, (w) => {
-      w.putString(Attr.OBJPATH, path);
-      putTable(w, Attr.SIGNATURE, signature);
-    });
-    return {
-      id: reg.id,
-      path,
-      remove: reg.remove,
-      get hasSubscribers() {
-        return local.active;
-      },
-      notify: (type, data = {}) =>
-        this.send(MsgType.NOTIFY, reg.id, `notify ${path} ${type}`, (w) => {
-          w.putU32(Attr.OBJID, reg.id);
-          w.putString(Attr.METHOD, type);
-          putTable(w, Attr.DATA, data);
-          w.putU8(Attr.NO_REPLY, 1);
-        }),
-    };
-  }
-
-  /** Broadcasts an event, as `ubus send` does. Names starting with "ubus." are reserved by ubusd. */
-  async sendEvent(id: string, data: BlobmsgInputTable = {}, options: RequestOptions = {}): Promise<void> {
-    await this.systemInvoke('send', { id, data }, `send ${id}`, options.timeoutMs ?? this.timeoutMs);
-  }
-
-  /**
-   * Receives events whose name matches `pattern` (a trailing "*" matches a
-   * prefix), as `ubus listen` does. Events this client sends itself are not
-   * delivered back to it (ubusd skips the sender).
-   */
-  async listen(pattern: string, onEvent: (event: string, data: BlobmsgTable) => void | Promise<void>, options: RequestOptions = {}): Promise<UbusRegistration> {
-    const op = `listen ${pattern}`;
-    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
-    const reg = await this.register({ path: '', handler: () => (data, ctx) => onEvent(ctx.method, data), active: false }, op, timeoutMs);
-    // ubusd's policy types "object" as INT32, though ids use all 32 bits.
-    await this.undoOnError(reg, this.systemInvoke('register', { object: typed('int32', reg.id), pattern }, op, timeoutMs));
-    return reg;
-  }
-
-  /**
-   * Receives the notifications an object sends with notify(), as `ubus
-   * subscribe` does. When the target goes away ubusd drops the subscription
-   * and notifications just stop; subscribe again after it returns.
-   */
-  async subscribe(path: string, onNotify: (type: string, data: BlobmsgTable) => void | Promise<void>, options: RequestOptions = {}): Promise<UbusRegistration> {
-    const op = `subscribe ${path}`;
-    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
-    const target = await this.lookupId(path, op, timeoutMs);
-    const reg = await this.register({ path: '', handler: () => (data, ctx) => onNotify(ctx.method, data), active: false }, op, timeoutMs);
-    const subscribed = this.transact(
-      MsgType.SUBSCRIBE,
+    const local: LocalObject = { path, handler: (method) => (Object.hasOwn(methods, method) ? methods[method]!.handler : undefined) };
+    const op = `add_object ${path}`;
+    let id: number | undefined;
+    await this.transact(
+      MsgType.ADD_OBJECT,
       0,
       (w) => {
-        w.putU32(Attr.OBJID, reg.id);
-        w.putU32(Attr.TARGET, target);
+        w.putString(Attr.OBJPATH, path);
+        putTable(w, Attr.SIGNATURE, signature);
       },
       op,
-      timeoutMs,
+      this.timeoutMs,
+      (msg) => {
+        if (id !== undefined || msg.objid === undefined) return;
+        id = msg.objid;
+        this.objects.set(id, local);
+      },
     );
-    await this.undoOnError(reg, subscribed);
-    return reg;
+    if (id === undefined) throw new UbusError(UbusStatus.NO_DATA, op);
+    const objid = id;
+    const remove = async (): Promise<void> => {
+      try {
+        await this.transact(MsgType.REMOVE_OBJECT, 0, (w) => w.putU32(Attr.OBJID, objid), `remove_object ${path}`, this.timeoutMs);
+      } finally {
+        this.objects.delete(objid);
+      }
+    };
+    return { id: objid, path, remove };
   }
 
   // ------------------------------------------------------------ requests
@@ -336,41 +244,6 @@ export class UbusClient {
     return { status, data };
   }
 
-  private async systemInvoke(method: string, args: BlobmsgInputTable, op: string, timeoutMs: number): Promise<void> {
-    const { status } = await this.invoke(EVENT_OBJECT_ID, method, args, op, timeoutMs);
-    const code = status.status ?? UbusStatus.INVALID_ARGUMENT;
-    if (code !== UbusStatus.OK) throw new UbusError(code, op);
-  }
-
-  /** ADD_OBJECT; the object is routable from the moment ubusd's DATA names its id. */
-  private async register(local: LocalObject, op: string, timeoutMs: number, fill?: (w: BlobWriter) => void): Promise<UbusRegistration> {
-    let id: number | undefined;
-    await this.transact(MsgType.ADD_OBJECT, 0, fill, op, timeoutMs, (msg) => {
-      if (id !== undefined || msg.objid === undefined) return;
-      id = msg.objid;
-      this.objects.set(id, local);
-    });
-    if (id === undefined) throw new UbusError(UbusStatus.NO_DATA, op);
-    const objid = id;
-    const remove = async (): Promise<void> => {
-      try {
-        await this.transact(MsgType.REMOVE_OBJECT, 0, (w) => w.putU32(Attr.OBJID, objid), `remove_object ${local.path || objid}`, this.timeoutMs);
-      } finally {
-        this.objects.delete(objid);
-      }
-    };
-    return { id: objid, remove };
-  }
-
-  private async undoOnError(reg: UbusRegistration, step: Promise<unknown>): Promise<void> {
-    try {
-      await step;
-    } catch (err) {
-      await reg.remove().catch(() => undefined);
-      throw err;
-    }
-  }
-
   /** A request whose STATUS must be OK. */
   private async transact(type: number, peer: number, fill: ((w: BlobWriter) => void) | undefined, op: string, timeoutMs: number, onData?: (msg: Message) => void): Promise<void> {
     const status = await this.request(type, peer, fill, op, timeoutMs, onData);
@@ -400,12 +273,6 @@ export class UbusClient {
     });
   }
 
-  /** A message that expects no reply. */
-  private async send(type: number, peer: number, op: string, fill: (w: BlobWriter) => void): Promise<void> {
-    if (this.ended) throw new UbusError(UbusStatus.CONNECTION_FAILED, op);
-    this.socket.write(encodeMessage(type, this.nextSeq(peer), peer, fill, this.maxBytes));
-  }
-
   // seq is 16 bits and wraps; skip values still waiting for a reply to this peer.
   private nextSeq(peer: number): number {
     do this.seq = (this.seq + 1) & 0xffff;
@@ -427,7 +294,6 @@ export class UbusClient {
   private onMessage(msg: Message): void {
     switch (msg.type) {
       case MsgType.HELLO:
-        this.helloPeer = msg.peer;
         this.hello?.resolve();
         this.hello = undefined;
         return;
@@ -442,12 +308,6 @@ export class UbusClient {
       case MsgType.INVOKE:
         this.onInvoke(msg);
         return;
-      case MsgType.NOTIFY: {
-        // From ubusd: whether one of our objects has subscribers now.
-        const local = msg.objid === undefined ? undefined : this.objects.get(msg.objid);
-        if (local && msg.active !== undefined) local.active = msg.active;
-        return;
-      }
     }
   }
 
@@ -548,20 +408,4 @@ export class UbusClient {
     this.objects.clear();
     this.resolveClosed(reason);
   }
-}
-
-/** SIGNATURE: one TABLE per method holding an INT32 blobmsg type per argument. */
-function decodeSignature(msg: Message): Record<string, MethodSignature> {
-  const raw = decodeTable(msg.buf, msg.signature!.start, msg.signature!.end);
-  const out: Record<string, MethodSignature> = {};
-  for (const [method, args] of Object.entries(raw)) {
-    if (args === null || typeof args !== 'object' || Array.isArray(args)) throw new UbusProtocolError(`signature of ${method} is not a table`);
-    const sig: MethodSignature = {};
-    for (const [arg, type] of Object.entries(args)) {
-      if (typeof type !== 'number') throw new UbusProtocolError(`signature type of ${method}.${arg} is not an integer`);
-      sig[arg] = blobmsgTypeName(type);
-    }
-    out[method] = sig;
-  }
-  return out;
 }

@@ -9,8 +9,6 @@ export type {
   MethodSpec,
   RequestOptions,
   UbusObject,
-  UbusObjectInfo,
-  UbusRegistration,
 } from './client';
 export { BlobmsgType, decodeBlobmsg, encodeBlobmsg, typed, TypedNumber } from './blobmsg';
 export type { BlobmsgInput, BlobmsgInputTable, BlobmsgTable, BlobmsgTypeName, BlobmsgValue, TypedNumberType } from './blobmsg';

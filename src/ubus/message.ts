@@ -40,9 +40,6 @@ export const Attr = {
   GROUP: 13,
 } as const;
 
-/** The system object that handles event "register" and "send". */
-export const EVENT_OBJECT_ID = 1;
-
 export const HEADER_BYTES = 8;
 const PREFIX_BYTES = HEADER_BYTES + BLOB_HEADER_BYTES;
 
