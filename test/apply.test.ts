@@ -172,14 +172,22 @@ describe('a failing or killed apply leaves dhcp and files wholly old or wholly n
     return { dhcp: dhcpOf(ref), files: tftpOf(ref) };
   })();
 
-  it.each(['journal', 'files#1', 'files#2', 'files-done', 'dhcp', 'reload', 'verify'])('killed at %s: the next netboot run puts it back', (point) => {
+  it.each(['journal', 'files#1', 'files#2', 'files-done', 'dhcp', 'reload', 'verify'])('killed at %s: the next apply puts it back; readers only say so', (point) => {
     const { root, old } = prepare();
     // Make the new config also change dhcp, so every step has something to undo.
     writeFileSync(join(root, 'etc/config/netboot'), withOption('main', 'bootloader_efi64', 'ipxe.efi', NEW));
     const killed = spawnSync(process.execPath, [BUNDLE, '--root', root, 'apply'], { encoding: 'utf8', env: { ...process.env, NETBOOT_FAILPOINT: point } });
     expect(killed.signal).toBe('SIGKILL');
-    const after = netboot(['--root', root, 'status']);
-    if (point !== 'journal' || existsSync(join(root, 'etc/netboot/apply-journal.json'))) expect(after.stderr).toContain('was interrupted');
+    const journaled = point !== 'journal' || existsSync(join(root, 'etc/netboot/apply-journal.json'));
+    const left = { dhcp: dhcpOf(root), files: tftpOf(root) };
+    const status = netboot(['--root', root, 'status']);
+    if (journaled) expect(status.stderr).toContain('was interrupted; the next apply, disable or render restores');
+    expect({ dhcp: dhcpOf(root), files: tftpOf(root) }).toEqual(left);
+    // An apply of the old config restores first and then has nothing left to do.
+    writeFileSync(join(root, 'etc/config/netboot'), OLD);
+    const again = netboot(['--root', root, 'apply']);
+    expect(again.status).toBe(0);
+    if (journaled) expect(again.stdout).toContain('was interrupted; the files and dhcp settings it had begun to change were restored. everything is already up to date');
     expect(dhcpOf(root)).toBe(old.dhcp);
     expect(tftpOf(root)).toEqual(old.files);
     expect(readdirSync(join(root, 'etc/netboot'))).toEqual([]);

@@ -1,12 +1,12 @@
 // netboot apply / disable: validate → journal → files → dhcp → reload dnsmasq
 // → verify → done. Any failure puts back what was there; a killed run is put
-// back by the next one (recoverInterrupted). See docs/design.md.
+// back by the next one to hold the lock (underLock). See docs/design.md.
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { failpoint } from '../apply/failpoint';
 import { fromSerial, Journal, type JournalData } from '../apply/journal';
-import { withLock } from '../apply/lock';
+import { lockHolder, withLock, type LockOptions } from '../apply/lock';
 import type { DhcpBackend } from '../dhcp/backend';
 import { isEmptyEdit } from '../dhcp/backend';
 import { editFromPlan, undoFromPlan } from '../dhcp/edit';
@@ -45,10 +45,10 @@ async function restore(j: JournalData, backend: DhcpBackend, dhcpTouched: boolea
 }
 
 /**
- * Undoes an apply that was killed midway. Returns a sentence for the log, or
- * undefined when there was nothing to undo.
+ * Undoes an apply that was killed midway. Only ever called with the lock held:
+ * a journal is then sure to belong to a dead process, never to a live apply.
  */
-export async function recoverInterrupted(ctx: AppContext): Promise<string | undefined> {
+async function recoverInterrupted(ctx: AppContext): Promise<string | undefined> {
   const journal = journalOf(ctx.root);
   const j = journal.read();
   if (!j) return undefined;
@@ -62,12 +62,36 @@ export async function recoverInterrupted(ctx: AppContext): Promise<string | unde
   return `an apply started at ${j.started} was interrupted; the files and dhcp settings it had begun to change were restored`;
 }
 
-export async function applyConfig(ctx: AppContext, opts: { disable?: boolean } = {}): Promise<ApplyReport> {
-  const report = await withLock(lockOf(ctx.root), async () => {
-    const recovered = await recoverInterrupted(ctx);
-    const r = await applyLocked(ctx, !!opts.disable);
-    return recovered ? { ...r, message: `${recovered}. ${r.message}` } : r;
-  });
+/**
+ * Runs `fn` holding the apply lock (waiting for an apply in progress), after
+ * putting back whatever an interrupted apply left; `fn` gets the sentence
+ * saying so, if there was one.
+ */
+export function underLock<T>(ctx: AppContext, fn: (recovered: string | undefined) => Promise<T>, opts?: LockOptions): Promise<T> {
+  return withLock(lockOf(ctx.root), async () => fn(await recoverInterrupted(ctx)), opts);
+}
+
+/**
+ * For commands that only read: a sentence when an apply is under way or was
+ * interrupted, so what they show is read in that light. They never restore.
+ */
+export function applyNotice(root: RouterRoot): string | undefined {
+  const holder = lockHolder(lockOf(root));
+  if (holder !== undefined) return `an apply${holder ? ` (pid ${holder})` : ''} is in progress; this shows the files and dhcp part-way`;
+  const j = journalOf(root).read();
+  if (j) return `an apply started at ${j.started} was interrupted; the next apply, disable or render restores what it had begun to change`;
+  return undefined;
+}
+
+export async function applyConfig(ctx: AppContext, opts: { disable?: boolean; lock?: LockOptions } = {}): Promise<ApplyReport> {
+  const report = await underLock(
+    ctx,
+    async (recovered) => {
+      const r = await applyLocked(ctx, !!opts.disable);
+      return recovered ? { ...r, message: `${recovered}. ${r.message}` } : r;
+    },
+    opts.lock,
+  );
   writeLastApply(ctx.root, report.ok, report.message);
   return report;
 }

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { applyConfig, recoverInterrupted } from '../app/apply';
+import { applyConfig, applyNotice, underLock } from '../app/apply';
+import type { LockOptions } from '../apply/lock';
 import { checkReport, operations, previewScript } from '../app/operations';
 import { runDaemon } from '../daemon';
 import { readLastApply } from '../app/last-apply';
@@ -48,11 +49,15 @@ const context = (a: Args): AppContext => {
   return { root, dhcp: () => openDhcpBackend(root, { ubusSocket: a.ubusSocket }) };
 };
 
+const waitSaid: LockOptions = {
+  onWait: (pid) => err(`netboot: waiting for the apply in progress${pid ? ` (pid ${pid})` : ''} to finish`),
+};
+
 async function applyCommand(a: Args, disable: boolean): Promise<number> {
   const ctx = context(a);
   // Warnings and errors go out first, as for validate; with --json the report's message carries the errors.
   if (!a.json && !report(await readState(ctx, disable), 'nothing was changed')) return 1;
-  const r = await applyConfig(ctx, { disable });
+  const r = await applyConfig(ctx, { disable, lock: waitSaid });
   if (a.json) json(r);
   else (r.ok ? out : err)(`netboot: ${r.message}`);
   return r.ok ? 0 : 1;
@@ -80,16 +85,25 @@ export const commands: Record<CommandName, (a: Args) => Promise<number>> = {
 
   /** Files only: for setups where dnsmasq is configured by hand (and the lab before apply). */
   async render(a) {
-    const s = computeState(new RouterRoot(a.root), false);
-    if (a.json) json(planReport(s));
-    if (!a.json && !report(s)) return 1;
-    if (s.errors.length) return 1;
-    applyFilePlan(s.tftpDir, s.desired, s.files);
-    if (!a.json) {
-      const n = s.files.changes.length;
-      out(n ? `${planText(s)}\nnetboot: wrote ${join(s.tftpRoot, 'netboot')} (${n} change${n > 1 ? 's' : ''})` : `netboot: ${join(s.tftpRoot, 'netboot')} is up to date`);
-    }
-    return 0;
+    const ctx = context(a);
+    // Under the apply lock: it writes the same files an apply does.
+    return underLock(
+      ctx,
+      async (recovered) => {
+        if (recovered) err(`netboot: ${recovered}`);
+        const s = computeState(ctx.root, false);
+        if (a.json) json(planReport(s));
+        if (!a.json && !report(s)) return 1;
+        if (s.errors.length) return 1;
+        applyFilePlan(s.tftpDir, s.desired, s.files);
+        if (!a.json) {
+          const n = s.files.changes.length;
+          out(n ? `${planText(s)}\nnetboot: wrote ${join(s.tftpRoot, 'netboot')} (${n} change${n > 1 ? 's' : ''})` : `netboot: ${join(s.tftpRoot, 'netboot')} is up to date`);
+        }
+        return 0;
+      },
+      waitSaid,
+    );
   },
 
   apply: (a) => applyCommand(a, false),
@@ -147,8 +161,12 @@ export const commands: Record<CommandName, (a: Args) => Promise<number>> = {
   },
 };
 
-/** Undo an apply killed midway before doing anything else (docs/design.md). */
-export async function recover(a: Args): Promise<void> {
-  const said = await recoverInterrupted(context(a));
+/**
+ * Before a command that does not take the apply lock: say whether an apply is
+ * under way or was interrupted. Only a lock holder restores (docs/design.md).
+ */
+export function announce(a: Args): void {
+  if (['apply', 'disable', 'render', 'daemon'].includes(a.command!)) return;
+  const said = applyNotice(new RouterRoot(a.root));
   if (said) err(`netboot: ${said}`);
 }

@@ -1,7 +1,7 @@
 // The `netboot` command: parses arguments, runs one command, maps the outcome
 // to an exit code (0 ok, 1 invalid config or failed action, 2 usage).
 
-import { commands, recover, type CommandName } from './commands';
+import { announce, commands, type CommandName } from './commands';
 import { UsageError, parseArgs, usage } from './args';
 
 declare const NETBOOT_VERSION: string;
@@ -23,7 +23,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`netboot ${NETBOOT_VERSION}\n`);
     return 0;
   }
-  await recover(args);
+  announce(args);
   return commands[args.command as CommandName](args);
 }
 
