@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DHCP_SCRIPT } from '../src/dhcp/desired';
@@ -86,6 +86,46 @@ describe.each(CORPUS)('apply on the %s dhcp config', (_, original) => {
       expect(t.status).toBe(0);
     }
   });
+});
+
+// The package's removal runs `netboot disable` (Makefile prerm, `|| true`): it must
+// hand dnsmasq back whatever /etc/config/netboot holds by then (issue 10, item 5).
+describe.each([
+  ['a MAC that is not one', withOption('pc1', 'mac', '52:54:00:zz:00:01')],
+  ['an empty file', ''],
+  ['text uci cannot parse', "config netboot 'main\n"],
+  ['no file at all', null],
+])('disable with %s in /etc/config/netboot', (_, broken) => {
+  it.each([CORPUS[1], CORPUS[2]])('on the %s dhcp config: every netboot section, option and file is gone', (_, original) => {
+    // Its own TFTP root, so disable must find the files where apply put them.
+    const root = makeRoot({ netboot: withOption('main', 'tftp_root', '/mnt/sda1/boot'), dhcp: original });
+    expect(netboot(['--root', root, 'apply']).status).toBe(0);
+    expect(readTree(join(root, 'mnt/sda1/boot/netboot')).size).toBeGreaterThan(0);
+    if (broken === null) rmSync(join(root, 'etc/config/netboot'));
+    else writeFileSync(join(root, 'etc/config/netboot'), broken);
+    const r = netboot(['--root', root, 'disable']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(dhcpOf(root)).toBe(original);
+    expect(readTree(join(root, 'mnt/sda1/boot/netboot')).size).toBe(0);
+    // And again: nothing left to do.
+    expect(netboot(['--root', root, 'disable', '--json']).stdout).toContain('"ok": true');
+  });
+});
+
+it("the package's removal step runs disable, which hands dnsmasq back with a broken config", () => {
+  const makefile = readFileSync(resolve(__dirname, '../Makefile'), 'utf8');
+  const prerm = /define Package\/netboot\/prerm\n([\s\S]*?)\nendef/.exec(makefile)![1]!.replace(/\$\$/g, '$');
+  expect(prerm).toContain('/usr/bin/netboot disable');
+  const root = makeRoot({ netboot: BASE, dhcp: CORPUS[1][1] });
+  expect(netboot(['--root', root, 'apply']).status).toBe(0);
+  writeFileSync(join(root, 'etc/config/netboot'), withOption('pc1', 'mac', 'not-a-mac'));
+  // As opkg runs it on a router: not an image build, not an upgrade; `|| true` hides a failure, so check the result.
+  const script = prerm.replace('/usr/bin/netboot', `"${process.execPath}" "${BUNDLE}" --root "${root}"`);
+  const r = spawnSync('sh', ['-c', script], { encoding: 'utf8', env: { ...process.env, IPKG_INSTROOT: '', PKG_UPGRADE: '0', NODE_OPTIONS: '' } });
+  expect(r.stdout).toContain('netboot is disabled');
+  expect(dhcpOf(root)).toBe(CORPUS[1][1]);
+  expect(tftpOf(root).size).toBe(0);
 });
 
 describe('plan and validate say when the user config fights netboot', () => {

@@ -7,8 +7,7 @@ import { hostFile, OWNED_DIR } from '../ipxe/render';
 import { applyConfig } from './apply';
 import { readLastApply } from './last-apply';
 import { planReport, statusReport, validateReport } from './reports';
-import { readState, type AppContext } from './state';
-import { mainSection, resolveTftpRoot } from '../config/load';
+import { readState, tftpRootOf, type AppContext } from './state';
 import { parseUci } from '../uci';
 import type { RouterRoot } from '../fs/root';
 
@@ -61,18 +60,3 @@ export function operations(ctx: AppContext) {
   };
 }
 
-/**
- * The TFTP root for every DHCP/TFTP event the daemon sees, by the loader's own
- * rule; read cheaply (no validation, no rendering) since events come often.
- */
-function tftpRootOf(root: RouterRoot): string {
-  const read = (name: string) => {
-    try {
-      return parseUci(root.readConfig(name) ?? '', name);
-    } catch {
-      return undefined;
-    }
-  };
-  const netboot = read('netboot');
-  return resolveTftpRoot(netboot && mainSection(netboot)?.options.get('tftp_root'), read('dhcp'));
-}

@@ -3,10 +3,10 @@
 // change. Reading only; src/app/apply.ts does the writing.
 
 import { join } from 'node:path';
-import { DEFAULT_TFTP_ROOT, loadConfig } from '../config/load';
+import { DEFAULT_TFTP_ROOT, loadConfig, mainSection, resolveTftpRoot } from '../config/load';
 import type { LoadResult, Problem } from '../config/model';
 import type { DhcpBackend } from '../dhcp/backend';
-import { desiredDhcp } from '../dhcp/desired';
+import { desiredDhcp, OWNED_MARK } from '../dhcp/desired';
 import { planDhcp, type DhcpPlan } from '../dhcp/plan';
 import type { RouterRoot } from '../fs/root';
 import { readTree } from '../fs/tree';
@@ -53,23 +53,60 @@ function parse(root: RouterRoot, name: string, errors: Problem[], required = tru
  * `disable` computes the state netboot wants when switched off.
  */
 export function computeState(root: RouterRoot, dhcp: UciPackage | undefined | false, disable = false): State {
+  if (disable) return disabledState(root, dhcp || undefined);
   const errors: Problem[] = [];
   const netboot = parse(root, 'netboot', errors);
   // render reads dhcp only for the tftp_root default: a missing file is fine, a broken one is not.
   const dhcpPkg = dhcp === false ? parse(root, 'dhcp', errors, false) : dhcp;
   const loaded: LoadResult = netboot && !errors.length ? loadConfig(netboot, dhcpPkg) : { errors, warnings: [] };
-  const model = loaded.model && disable ? { ...loaded.model, settings: { ...loaded.model.settings, enabled: false } } : loaded.model;
+  const model = loaded.model;
   const tftpRoot = model?.settings.tftpRoot ?? DEFAULT_TFTP_ROOT;
   const tftpDir = root.path(tftpRoot);
   const desired = model?.settings.enabled ? renderFiles(model) : new Map<string, string>();
-  const current = readTree(join(tftpDir, OWNED_DIR), OWNED_DIR);
-  const state: State = { ...loaded, model, tftpRoot, tftpDir, desired, files: planFiles(desired, current) };
+  const state: State = { ...loaded, tftpRoot, tftpDir, desired, files: planFiles(desired, readOwned(tftpDir)) };
   if (dhcp !== false && model) {
     state.dhcp = planDhcp(desiredDhcp(model), dhcp);
     state.errors = [...state.errors, ...state.dhcp.errors];
     state.warnings = [...state.warnings, ...state.dhcp.warnings];
   }
   return state;
+}
+
+const readOwned = (tftpDir: string) => readTree(join(tftpDir, OWNED_DIR), OWNED_DIR);
+
+/**
+ * netboot switched off: none of its files, none of its dhcp sections, the
+ * dnsmasq options as they were before it. Nothing here needs a valid
+ * /etc/config/netboot, so disable (which the package's removal runs) works
+ * with a broken, empty or missing one. The files are where the last apply put
+ * them: the TFTP root it gave dnsmasq, else where the config points.
+ */
+function disabledState(root: RouterRoot, dhcp: UciPackage | undefined): State {
+  const applied = dhcp?.sections.some((s) => s.name === OWNED_MARK);
+  const tftpRoot = applied ? resolveTftpRoot(undefined, dhcp) : tftpRootOf(root, dhcp);
+  const tftpDir = root.path(tftpRoot);
+  const desired = new Map<string, string>();
+  const plan = planDhcp({ sections: [], dnsmasq: {} }, dhcp);
+  return { errors: plan.errors, warnings: plan.warnings, tftpRoot, tftpDir, desired, files: planFiles(desired, readOwned(tftpDir)), dhcp: plan };
+}
+
+/** A config file as uci would read it, without validating; undefined when missing or unreadable. */
+function parseLoosely(root: RouterRoot, name: string): UciPackage | undefined {
+  try {
+    return parseUci(root.readConfig(name) ?? '', name);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The TFTP root by the loader's own rule, read cheaply and without validating
+ * anything else: for the daemon's DHCP/TFTP events, which come often, and for
+ * disable, which must work whatever the config holds.
+ */
+export function tftpRootOf(root: RouterRoot, dhcp = parseLoosely(root, 'dhcp')): string {
+  const netboot = parseLoosely(root, 'netboot');
+  return resolveTftpRoot(netboot && mainSection(netboot)?.options.get('tftp_root'), dhcp);
 }
 
 /** The full state, dhcp included, through the context's backend. */
