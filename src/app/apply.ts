@@ -11,6 +11,7 @@ import type { DhcpBackend } from '../dhcp/backend';
 import { isEmptyEdit } from '../dhcp/backend';
 import { editFromPlan, undoFromPlan } from '../dhcp/edit';
 import { changeCount } from '../dhcp/plan';
+import { dnsmasqDown } from '../dhcp/settle';
 import { removeFile, writeFileAtomic } from '../fs/atomic';
 import { applyFilePlan } from '../fs/apply';
 import type { RouterRoot } from '../fs/root';
@@ -134,7 +135,8 @@ async function applyLocked(ctx: AppContext, disable: boolean): Promise<ApplyRepo
         failpoint('reload');
         if (reloaded) {
           step = 'checking that dnsmasq runs';
-          if ((await backend.dnsmasqRunning()) === false) throw new Error('dnsmasq is not running after the reload');
+          const down = await dnsmasqDown(() => backend.dnsmasqInstances());
+          if (down) throw new Error(down);
         }
         failpoint('verify');
       }

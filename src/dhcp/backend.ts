@@ -2,6 +2,7 @@
 // backend; only the way changes reach uci differs (see docs/design.md).
 
 import type { UciPackage, UciSection } from '../uci';
+import type { DnsmasqInstance } from './settle';
 
 /** What one apply (or a rollback) does to dhcp: whole owned sections and single dnsmasq options. */
 export interface DhcpEdit {
@@ -22,8 +23,8 @@ export interface DhcpBackend {
   write(edit: DhcpEdit): Promise<void>;
   /** Makes dnsmasq load the committed config; false when this backend cannot (an off-router root). */
   reloadDnsmasq(): Promise<boolean>;
-  /** Whether dnsmasq is running; undefined when this backend cannot tell. */
-  dnsmasqRunning(): Promise<boolean | undefined>;
+  /** One look at dnsmasq's processes (src/dhcp/settle.ts judges them); undefined when this backend cannot tell. */
+  dnsmasqInstances(): Promise<DnsmasqInstance[] | undefined>;
   close(): void;
 }
 

@@ -36,7 +36,7 @@ export class FileDhcpBackend implements DhcpBackend {
     return false;
   }
 
-  async dnsmasqRunning(): Promise<boolean | undefined> {
+  async dnsmasqInstances(): Promise<undefined> {
     return undefined;
   }
 

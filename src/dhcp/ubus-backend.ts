@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import type { UbusClient } from '../ubus';
 import type { UciPackage } from '../uci';
 import type { DhcpBackend, DhcpEdit } from './backend';
+import type { DnsmasqInstance } from './settle';
 import { optionsObject, packageFromRpcd } from './uci-values';
 
 /** How long OpenWrt's dnsmasq init script may take to reload, after procd starts it. */
@@ -96,10 +97,16 @@ export class UbusDhcpBackend implements DhcpBackend {
     return reply.dnsmasq?.triggers;
   }
 
-  async dnsmasqRunning(): Promise<boolean | undefined> {
-    const reply = (await this.ubus.call('service', 'list', { name: 'dnsmasq' })) as Record<string, { instances?: Record<string, { running?: boolean }> }>;
-    const instances = Object.values(reply.dnsmasq?.instances ?? {});
-    return instances.length > 0 && instances.every((i) => i.running === true);
+  async dnsmasqInstances(): Promise<DnsmasqInstance[]> {
+    // procd's instance_dump: pid only while running, exit_code only when not, respawn timeout in seconds.
+    type Dump = { running?: boolean; pid?: number; exit_code?: number; respawn?: { timeout?: number } };
+    const reply = (await this.ubus.call('service', 'list', { name: 'dnsmasq' })) as Record<string, { instances?: Record<string, Dump> }>;
+    return Object.values(reply.dnsmasq?.instances ?? {}).map((i) => ({
+      running: i.running === true,
+      pid: i.pid,
+      exitCode: i.exit_code,
+      respawnMs: i.respawn?.timeout === undefined ? undefined : i.respawn.timeout * 1000,
+    }));
   }
 
   close(): void {

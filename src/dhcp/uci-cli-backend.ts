@@ -5,6 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { quoteUci, parseUci, type UciPackage } from '../uci';
 import type { DhcpBackend, DhcpEdit } from './backend';
+import type { DnsmasqInstance } from './settle';
 
 export class UciCliDhcpBackend implements DhcpBackend {
   readonly name = 'uci command';
@@ -49,12 +50,14 @@ export class UciCliDhcpBackend implements DhcpBackend {
     return true;
   }
 
-  async dnsmasqRunning(): Promise<boolean | undefined> {
+  async dnsmasqInstances(): Promise<DnsmasqInstance[]> {
     try {
-      execFileSync('pidof', ['dnsmasq'], { stdio: 'ignore' });
-      return true;
+      return execFileSync('pidof', ['dnsmasq'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+        .trim()
+        .split(/\s+/)
+        .map((pid) => ({ running: true, pid: Number(pid) }));
     } catch {
-      return false;
+      return [];
     }
   }
 
