@@ -104,7 +104,8 @@ const READERS: [string, string[]][] = [
   ['bootloaders', ['bootloaders', 'install', '--from', LOADERS]],
 ];
 
-describe('commands beside an apply in progress', () => {
+// Each case starts 6 to 10 node processes: generous time for a loaded CI machine.
+describe('commands beside an apply in progress', { timeout: 60_000 }, () => {
   it.each(POINTS)('stopped at %s: readers leave it alone, writers wait, and it ends wholly new', async (point) => {
     const root = prepared();
     const paused = await pausedApply(root, point);
@@ -182,7 +183,7 @@ describe('commands beside an apply in progress', () => {
   });
 });
 
-describe("the service's start-up apply and an immediate /etc/init.d/netboot reload", () => {
+describe("the service's start-up apply and an immediate /etc/init.d/netboot reload", { timeout: 60_000 }, () => {
   it("reload_service's fallback (no ubus object yet) waits for the start-up apply and applies after it", async () => {
     const root = prepared();
     // The daemon, stopped in the middle of its start-up apply.
