@@ -42,19 +42,19 @@ export async function dnsmasqDown(look: () => Promise<DnsmasqInstance[] | undefi
   let bound = 0;
   let pids = '';
   let since = start;
+  const exits = new Set<number>();
   for (;;) {
     const seen = await look();
     if (seen === undefined) return undefined;
     bound = Math.max(bound, settleBoundMs(seen));
+    for (const i of seen) if (!i.running && i.exitCode !== undefined) exits.add(i.exitCode);
     const key = JSON.stringify(seen.map((i) => (i.running ? i.pid : null)));
     if (key !== pids) [pids, since] = [key, now()];
     const up = seen.length > 0 && seen.every((i) => i.running);
     if (up && now() - since >= SETTLE_MS) return undefined;
     if (now() - start >= bound) {
-      const s = Math.round(bound / 1000);
-      if (up) return `dnsmasq kept restarting for ${s} s after the reload`;
-      const codes = [...new Set(seen.filter((i) => !i.running && i.exitCode !== undefined).map((i) => i.exitCode))];
-      return `dnsmasq is not running ${s} s after the reload${codes.length ? ` (it exited with code ${codes.join(', ')})` : ''}`;
+      const codes = exits.size ? ` (it exited with code ${[...exits].join(', ')})` : '';
+      return `dnsmasq did not keep running in the ${Math.round(bound / 1000)} s after the reload${codes}`;
     }
     await sleep(POLL_MS);
   }
