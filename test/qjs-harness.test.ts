@@ -185,6 +185,22 @@ describe('os.exec, pipes, waitpid, popen', () => {
     expect(r.stdout).toBe('"hi" 512\nto cat\n256\n');
   });
 
+  it('setReadHandler fires for a pipe with data or at EOF, and the loop ends when handlers are gone (js_os_poll)', () => {
+    const r = qjs(`const [rd, wr] = os.pipe(); os.exec(['sh', '-c', 'printf abc'], { block: false, stdout: wr }); os.close(wr);
+      const buf = new ArrayBuffer(2);
+      os.setReadHandler(rd, () => { const n = os.read(rd, buf, 0, 2); print('read', n); if (n === 0) { os.setReadHandler(rd, null); os.close(rd); } });
+      print('registered');`);
+    expect([r.status, r.stdout]).toEqual([0, 'registered\nread 2\nread 1\nread 0\n']);
+  });
+
+  it('kill of an exited child not yet waited for is 0 (a zombie); getpid, isatty, tmpfile, evalScript', () => {
+    const r = qjs(`const pid = os.exec(['true'], { block: false }); print(os.kill(pid, os.SIGTERM), os.waitpid(pid, 0)[1], os.kill(999999, 0));
+      print(os.getpid() > 1, os.isatty(0), os.ttyGetWinSize(0));
+      const t = std.tmpfile(); t.puts('tmp'); t.flush(); print(t.tell()); t.close();
+      print(std.evalScript('var evalScriptGlobal = 6 * 7; evalScriptGlobal'), typeof evalScriptGlobal);`);
+    expect(r.stdout).toBe('0 0 -3\ntrue false null\n3\n42 number\n');
+  });
+
   it('refuses loudly what would hang a real qjs: reading a pipe whose write end is still open', () => {
     const r = qjs(`const [rd, wr] = os.pipe(); os.exec(['true'], { block: false, stdout: wr }); const b = new ArrayBuffer(4); os.read(rd, b, 0, 4); print('not reached');`);
     expect(r.status).toBe(99);
