@@ -105,7 +105,8 @@ describe.skipIf(!OWRT_PREFIX)(`apply through rpcd when dnsmasq cannot be reloade
   });
 });
 
-describe.skipIf(!OWRT_PREFIX)(`apply through rpcd with procd's reload trigger${OWRT_SKIP ? ` (${OWRT_SKIP})` : ''}`, () => {
+const HAS_PROCD = !!OWRT_PREFIX && existsSync(join(OWRT_PREFIX, 'sbin/procd'));
+describe.skipIf(!HAS_PROCD)(`apply through rpcd with procd's reload trigger${HAS_PROCD ? '' : ' (skipped: needs OWRT_PREFIX with sbin/procd built from openwrt/procd too)'}`, () => {
   it('reloads dnsmasq once: the trigger that rpcd’s commit fires, and no second reload', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'netboot-procd-'));
     const config = join(dir, 'config');
