@@ -18,7 +18,7 @@ export interface LockOptions {
   onWait?: (pid: number | undefined) => void;
 }
 
-export const LOCK_WAIT_MS = 90_000;
+const LOCK_WAIT_MS = 90_000;
 /**
  * A lock file without an owner in it can only come from a netboot older than
  * this one, caught between creating the file and writing its pid: held while
