@@ -50,11 +50,13 @@ define Build/Compile
 endef
 
 # Modes as in scripts/package/packages.mjs (test/package.test.ts checks
-# they agree): the config holds CHAP secrets, dhcp-script.sh is sourced.
+# they agree): the config holds CHAP secrets, dhcp-script.sh is sourced,
+# rpcd runs its plugins.
 define Package/netboot/install
 	$(INSTALL_DIR) $(1)/usr/bin $(1)/usr/share/netboot $(1)/etc/config $(1)/etc/init.d \
-		$(1)/etc/uci-defaults
+		$(1)/etc/uci-defaults $(1)/usr/libexec/rpcd
 	$(INSTALL_BIN) ./files/usr/bin/netboot $(1)/usr/bin/netboot
+	$(INSTALL_BIN) ./files/usr/libexec/rpcd/netboot $(1)/usr/libexec/rpcd/netboot
 	$(INSTALL_DATA) ./files/usr/share/netboot/node.sh $(1)/usr/share/netboot/node.sh
 	$(INSTALL_DATA) ./files/usr/share/netboot/dhcp-script.sh $(1)/usr/share/netboot/dhcp-script.sh
 	$(INSTALL_DATA) $(PKG_BUILD_DIR)/netboot.js $(1)/usr/share/netboot/netboot.js
@@ -67,6 +69,18 @@ endef
 # netboot took from it; without node this only prints how to get one.
 define Package/netboot/prerm
 [ -n "$${IPKG_INSTROOT}" ] || [ "$${PKG_UPGRADE}" = "1" ] || /usr/bin/netboot disable || true
+endef
+
+# rpcd reads its plugins when it starts: a reload makes it run the plugin's
+# `list` again, so the ubus object netboot appears (install, upgrade) and
+# goes (removal).
+define Package/netboot/postinst
+[ -n "$${IPKG_INSTROOT}" ] || /etc/init.d/rpcd reload || true
+endef
+
+define Package/netboot/postrm
+#!/bin/sh
+[ -n "$${IPKG_INSTROOT}" ] || /etc/init.d/rpcd reload || true
 endef
 
 $(eval $(call BuildPackage,netboot))

@@ -5,29 +5,29 @@
 // /etc/config/dhcp that `netboot apply` wrote (test/e2e/lab/uci-dhcp.ts) and
 // the environment dnsmasq.init gives it (PATH and USER_DHCPSCRIPT, nothing
 // else), its --dhcp-script is a transcription of OpenWrt's dhcp-script.sh
-// (test/helpers/openwrt-dhcp-script.ts), and the daemon is the bundle on a
-// real ubusd. The assertion is what `ubus call netboot clients` answers.
+// (test/helpers/openwrt-dhcp-script.ts), and netboot's script writes its
+// spool under the router folder. The assertion is what the rpcd plugin's
+// `call clients` answers from that spool.
 //
 // Needs root (network and mount namespaces), dnsmasq, busybox, and
-// OWRT_PREFIX (ubusd, ubus, jshn built from OpenWrt's sources).
+// OWRT_PREFIX (jshn built from OpenWrt's sources).
 
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DHCP_SCRIPT } from '../src/dhcp/desired';
-import { UbusClient } from '../src/ubus';
 import { Dnsmasq } from './e2e/lab/dnsmasq';
 import { run } from './e2e/lab/proc';
 import { dnsmasqEnv, OPENWRT_DHCP_SCRIPT, translateDhcp } from './e2e/lab/uci-dhcp';
 import { BASE } from './helpers/config';
-import { makeRoot, netboot } from './helpers/bundle';
+import { makeRoot, netboot, pluginCall } from './helpers/bundle';
 import { HAS_HANDLER, netbootDhcpScript, openwrtDhcpScript } from './helpers/openwrt-dhcp-script';
-import { type Daemon, OWRT_PREFIX, startDaemon, until } from './helpers/owrt';
+import { OWRT_PREFIX, until } from './helpers/owrt';
 
 const missing = [
-  !OWRT_PREFIX && 'OWRT_PREFIX (ubusd, ubus, jshn from OpenWrt)',
+  !OWRT_PREFIX && 'OWRT_PREFIX (jshn from OpenWrt)',
   process.getuid?.() !== 0 && 'root (network namespaces)',
   spawnSync('dnsmasq', ['--version']).status !== 0 && 'dnsmasq',
   spawnSync('busybox', ['true']).status !== 0 && 'busybox',
@@ -46,10 +46,6 @@ describe.skipIf(missing.length)(`boot journeys from a real dnsmasq through OpenW
   const cli = `nbj-cli-${id}`;
   const inNs = (ns: string, cmd: string, args: string[]): [string, string[]] => ['ip', ['netns', 'exec', ns, cmd, ...args]];
   let dnsmasq: Dnsmasq | undefined;
-  let daemon: Daemon | undefined;
-  let bus: UbusClient | undefined;
-  let socket: string;
-  let ubusd: ChildProcess | undefined;
 
   /** The client's side: the PXE client script in the client namespace. */
   const client = async (...args: string[]) => {
@@ -68,18 +64,6 @@ describe.skipIf(missing.length)(`boot journeys from a real dnsmasq through OpenW
     writeFileSync(join(router, 'srv/tftp/snponly.efi'), 'not really iPXE\n');
     for (const d of ['srv', 'srv/tftp']) chmodSync(join(router, d), 0o755);
 
-    socket = join(dir, 'ubus.sock');
-    ubusd = spawn(join(OWRT_PREFIX!, 'sbin/ubusd'), ['-s', socket], { stdio: 'ignore' });
-    await until('ubusd', () => (existsSync(socket) ? true : undefined));
-    daemon = await startDaemon(router, socket);
-    bus = await UbusClient.connect({ path: socket, timeoutMs: 10_000 });
-
-    // `ubus` for the scripts: OpenWrt's CLI, on this test's ubusd.
-    const bin = join(dir, 'bin');
-    mkdirSync(bin);
-    writeFileSync(join(bin, 'ubus'), `#!/bin/sh\nexec ${OWRT_PREFIX}/bin/ubus -s ${socket} "$@"\n`);
-    chmodSync(join(bin, 'ubus'), 0o755);
-
     for (const ns of [srv, cli]) await run('ip', ['netns', 'add', ns]);
     await run('ip', ['-n', srv, 'link', 'add', 'veth0', 'type', 'veth', 'peer', 'name', 'veth1', 'netns', cli]);
     await run('ip', ['-n', srv, 'addr', 'add', `${SERVER}/24`, 'dev', 'veth0']);
@@ -91,7 +75,7 @@ describe.skipIf(missing.length)(`boot journeys from a real dnsmasq through OpenW
     const dhcpText = readFileSync(join(router, 'etc/config/dhcp'), 'utf8');
     // What dnsmasq.init makes of it; netboot's script stands where the router has it.
     const { USER_DHCPSCRIPT } = dnsmasqEnv(dhcpText);
-    const userScript = USER_DHCPSCRIPT === DHCP_SCRIPT ? { USER_DHCPSCRIPT: netbootDhcpScript(join(dir, 'netboot'), OWRT_PREFIX!) } : {};
+    const userScript = USER_DHCPSCRIPT === DHCP_SCRIPT ? { USER_DHCPSCRIPT: netbootDhcpScript(join(dir, 'netboot'), OWRT_PREFIX!, router) } : {};
     const openwrtScript = openwrtDhcpScript(join(dir, 'openwrt'), OWRT_PREFIX!);
     const lines = translateDhcp(dhcpText, (p) => (p === OPENWRT_DHCP_SCRIPT ? openwrtScript : p), HAS_HANDLER);
     expect(lines).toContain(`dhcp-script=${openwrtScript}`);
@@ -101,8 +85,8 @@ describe.skipIf(missing.length)(`boot journeys from a real dnsmasq through OpenW
       'dnsmasq',
       ['port=0', 'interface=veth0', 'bind-interfaces', 'dhcp-range=10.99.0.100,10.99.0.150,255.255.255.0,1h', `dhcp-leasefile=${join(dir, 'leases')}`, 'no-ping', ...lines],
       {
-        // procd's PATH, with OpenWrt's ubus first, and USER_DHCPSCRIPT as dnsmasq.init sets it.
-        env: { PATH: `${bin}:${OWRT_PREFIX}/bin:/usr/sbin:/usr/bin:/sbin:/bin`, ...userScript },
+        // procd's PATH, with OpenWrt's jshn first, and USER_DHCPSCRIPT as dnsmasq.init sets it.
+        env: { PATH: `${OWRT_PREFIX}/bin:/usr/sbin:/usr/bin:/sbin:/bin`, ...userScript },
         // dnsmasq sees the TFTP root where the router has it, so it reports the paths the router would.
         binds: [[join(router, 'srv/tftp'), '/srv/tftp']],
       },
@@ -110,10 +94,7 @@ describe.skipIf(missing.length)(`boot journeys from a real dnsmasq through OpenW
   }, 60_000);
 
   afterAll(async () => {
-    bus?.close();
     await dnsmasq?.stop();
-    await daemon?.stop();
-    ubusd?.kill();
     // Every process in them was stopped above; deleting a namespace takes its veth end along.
     for (const ns of [cli, srv]) await run('ip', ['netns', 'del', ns], { allowFail: true });
     for (const d of [dir, router]) if (d) rmSync(d, { recursive: true, force: true });
@@ -132,7 +113,7 @@ describe.skipIf(missing.length)(`boot journeys from a real dnsmasq through OpenW
     const journey = await until(
       'the beacon in the journey',
       async () => {
-        const { clients } = (await bus!.call('netboot', 'clients', { mac: MAC })) as { clients: { steps: { step: string }[] }[] };
+        const { clients } = pluginCall(router, 'clients', { mac: MAC }) as { clients: { steps: { step: string }[] }[] };
         return clients[0]?.steps.some((s) => s.step === 'boot') ? clients[0] : undefined;
       },
       15_000,

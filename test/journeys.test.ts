@@ -1,13 +1,13 @@
-// The boot-journey state machine (src/daemon/journeys.ts) and the event
-// checks in front of it (src/daemon/events.ts): pure, driven with payloads
-// shaped like the JSON of netboot's dnsmasq script.
+// The boot-journey state machine (src/journeys/journeys.ts) and the event
+// checks in front of it (src/journeys/events.ts): pure, driven with payloads
+// shaped like the JSON lines of netboot's dnsmasq script.
 
 import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
 import { describe, expect, it } from 'vitest';
-import { InvalidEvent, MAX_PATH, MAX_TEXT, parseEvent } from '../src/daemon/events';
-import { DEFAULT_LIMITS, journeyJson, Journeys, relativeToRoot, type JourneyLimits } from '../src/daemon/journeys';
-import { macInLeases } from '../src/daemon/leases';
+import { InvalidEvent, ipVersion, MAX_PATH, MAX_TEXT, parseEvent } from '../src/journeys/events';
+import { DEFAULT_LIMITS, journeyJson, Journeys, relativeToRoot, type JourneyLimits } from '../src/journeys/journeys';
+import { macInLeases } from '../src/journeys/leases';
 import { encodeBlobmsg, MAX_MESSAGE_BYTES, type BlobmsgTable } from '../src/ubus';
 
 const MAC = '52:54:00:12:34:56';
@@ -20,7 +20,7 @@ const pxe = (arch = '00000', extra: BlobmsgTable = {}) => dhcp({ vendorclass: `P
 const ipxe = (extra: BlobmsgTable = {}) => dhcp({ action: 'update', vendorclass: 'PXEClient:Arch:00000:UNDI:002001', userclass: ['iPXE'], ...extra });
 const tftp = (path: string, extra: BlobmsgTable = {}): BlobmsgTable => ({ source: 'tftp', action: 'add', ip: IP, path: `${ROOT}/${path}`, size: '1024', ...extra });
 
-/** Feeds payloads one second apart, as they would arrive through ubus. */
+/** Feeds payloads one second apart, as the spool would hold them. */
 function feed(payloads: BlobmsgTable[], limits?: JourneyLimits): Journeys {
   const j = new Journeys(limits);
   payloads.forEach((p, i) => j.record(parseEvent(p), T0 + i * 1000, ROOT));
@@ -258,6 +258,29 @@ describe('event payloads', () => {
   ])('refuses %s', (_, payload, message) => {
     expect(() => parseEvent(payload)).toThrow(InvalidEvent);
     expect(() => parseEvent(payload)).toThrow(message);
+  });
+});
+
+describe('addresses', () => {
+  it.each([
+    ['10.0.0.5', 4],
+    ['255.255.255.255', 4],
+    ['fe80::1', 6],
+    ['::', 6],
+    ['2001:db8:0:0:0:0:0:1', 6],
+    ['::ffff:10.0.0.5', 6],
+    ['fd4e:1a2b:3c4d::1f3', 6],
+    ['10.0.0.256', 0],
+    ['10.0.0', 0],
+    ['010.0.0.5', 0],
+    ['1:2:3:4:5:6:7:8:9', 0],
+    ['1::2::3', 0],
+    ['::ffff:10.0.0.256', 0],
+    ['g::1', 0],
+    ['fe80::1%br-lan', 0],
+    ['', 0],
+  ])('%s is IPv%s (0: neither)', (text, v) => {
+    expect(ipVersion(text)).toBe(v);
   });
 });
 

@@ -5,15 +5,16 @@
 // checkout of openwrt/luci: luci.js, cbi.js, ui.js, form.js, rpc.js, uci.js,
 // the bootstrap theme); ubusd and rpcd from OWRT_PREFIX, with rpcd's session
 // login, its ACL checks (this app's acl.d file plus luci-base's) and its uci
-// object reading and saving the router's /etc/config; and the bundle's
-// `netboot daemon` on that same ubusd and router folder (a copy of
-// example/router), which answers every call of the Status page: status,
+// object reading and saving the router's /etc/config; and netboot's rpcd exec
+// plugin (the package's /usr/libexec/rpcd/netboot running the bundle) in that
+// rpcd's plugin folder, on the router folder (a copy of example/router), which
+// answers every call of the Status page: status,
 // validate, plan, apply (editing the copy's /etc/config/dhcp: with --root
 // there is no dnsmasq to reload), check (its real probes, whatever the
 // network answers), preview, and clients, whose boot journeys come from
 // DHCP and TFTP events sent as dnsmasq reports them, through OpenWrt's
-// dhcp-script.sh (transcribed) and netboot's dnsmasq script, with the real jshn
-// and ubus CLI.
+// dhcp-script.sh (transcribed) and netboot's dnsmasq script, with the real
+// jshn, into the spool the plugin folds.
 //
 // What this test serves itself, standing in for pieces that need ucode or a
 // router: the HTML page around a view and the menu JSON (LuCI's ucode
@@ -40,7 +41,8 @@ import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BlobmsgInputTable, UbusClient, UbusError } from '../src/ubus';
 import { ACL_FILE, HTDOCS, MENU_FILE, parsePo, ZH_PO_FILE } from './luci-source';
-import { type Daemon, dnsmasqScript, startDaemon, startUserland, until, type Userland } from './helpers/owrt';
+import { dnsmasqScript, startUserland, until, type Userland } from './helpers/owrt';
+import { netboot } from './helpers/bundle';
 
 const LUCI = process.env.LUCI_ROOT;
 const PREFIX = process.env.OWRT_PREFIX;
@@ -217,7 +219,6 @@ suite(title, () => {
   let server: Server;
   let base: string;
   let land: Userland;
-  let daemon: Daemon;
   let bus: UbusClient;
   let chrome: ChildProcess;
   let browser: Browser;
@@ -365,8 +366,8 @@ suite(title, () => {
     router = join(dir, 'router');
     cpSync(join(REPO, 'example/router'), router, { recursive: true });
     const config = join(router, 'etc/config');
-    // The daemon applies at start. Without dnsmasq's section that apply
-    // fails and leaves the dhcp changes for the page to apply.
+    // The init script applies at start (boot, install). Without dnsmasq's
+    // section that apply fails and leaves the dhcp changes for the page to apply.
     dhcpFile = join(config, 'dhcp');
     exampleDhcp = readFileSync(dhcpFile, 'utf8');
     writeFileSync(dhcpFile, withoutDnsmasq(exampleDhcp));
@@ -384,9 +385,9 @@ suite(title, () => {
     // What OpenWrt's rpcd package installs: anyone may ask and log in.
     writeFileSync(join(acls, 'unauthenticated.json'), JSON.stringify({ unauthenticated: { description: 'Access controls for unauthenticated requests', read: { ubus: { session: ['access', 'login'] } } } }));
 
-    land = await startUserland(config, { acls });
-    daemon = await startDaemon(router, land.socket);
-    await daemon.logged(`netboot: apply failed: ${NO_DNSMASQ}`);
+    const started = netboot(['--root', router, 'apply']);
+    expect(started.status).toBe(1);
+    land = await startUserland(config, { acls, netbootRoot: router });
     bus = await UbusClient.connect({ path: land.socket, timeoutMs: 30_000 });
     const login = await bus.call('session', 'login', LOGIN);
     sid = login.ubus_rpc_session as string;
@@ -394,7 +395,7 @@ suite(title, () => {
     await bus.addObject('luci-rpc', {
       getDHCPLeases: { signature: { family: 'int32' }, handler: () => ({ dhcp_leases: LEASES, dhcp6_leases: [] }) },
     });
-    const send = dnsmasqScript(land.socket, dir);
+    const send = dnsmasqScript(dir, router);
     for (const pc of BOOTS) boot(send, pc);
 
     server = createServer((req, res) => {
@@ -422,7 +423,6 @@ suite(title, () => {
     bus?.close();
     await browser?.send('Browser.close').catch(() => undefined);
     if (chrome && chrome.exitCode === null && chrome.signalCode === null) await (chrome.kill(), once(chrome, 'exit'));
-    await daemon?.stop();
     land?.stop();
     // Chromium's helper processes may still write to its profile after it exits.
     if (dir) await until('the test folder to go', async () => (rmSync(dir, { recursive: true, force: true }), true), 10_000);
@@ -497,7 +497,7 @@ suite(title, () => {
     page.eval<string[][]>(`[...document.querySelectorAll('${table} .tr:not(.table-titles)')].map((r) => [...r.querySelectorAll('.td')].map((c) => c.textContent))`);
   const applyButton = () => page.eval<boolean>("!document.getElementById('netboot-apply').disabled");
 
-  it('status: the daemon’s start apply failed, and the page says why in netboot’s words', async () => {
+  it('status: the start apply failed, and the page says why in netboot’s words', async () => {
     await page.open(url('status'), READY.status);
     expect(await page.text('#netboot-overview')).toContain(NO_DNSMASQ);
     expect(await page.text('#netboot-errors')).toContain('no "config dnsmasq" section in /etc/config/dhcp');
@@ -521,7 +521,7 @@ suite(title, () => {
     await page.until('the apply notification', "!!document.querySelector('.alert-message.info')");
     const message = await page.text('.alert-message.info p');
     expect(message).toMatch(/^applied: \d+ file change\(s\), \d+ dhcp change\(s\), dnsmasq not reloaded \(not on a router\)$/);
-    await daemon.logged(`netboot: apply ok: ${message}`);
+    expect(JSON.parse(readFileSync(join(router, 'var/run/netboot/last-apply.json'), 'utf8'))).toMatchObject({ ok: true, message });
     expect(readFileSync(dhcpFile, 'utf8')).toMatch(/^config \w+ 'netboot_boot_ipxe'$/m);
     // The page reloads the report: nothing is left to apply.
     await page.until('the report after the apply', `document.getElementById('netboot-overview').textContent.includes(${JSON.stringify(message)})`);

@@ -1,8 +1,8 @@
 // An .ipk as OpenWrt's include/package-pack.mk and scripts/ipkg-build make
 // it: a gzip'd GNU tar of ./debian-binary, ./data.tar.gz and
 // ./control.tar.gz (in that order), control.tar.gz holding control,
-// conffiles, postinst / prerm and the package's own postinst-pkg /
-// prerm-pkg. opkg-lede reads only this tar form, not the ar form of .deb.
+// conffiles, postinst / prerm, the package's own postinst-pkg / prerm-pkg
+// and its postrm. opkg-lede reads only this tar form, not the ar form of .deb.
 import { gzip, tar } from './archive.mjs';
 
 // package-pack.mk writes these two for every package; default_postinst and
@@ -38,6 +38,7 @@ const PRERM = [
  *   conffiles?: string[],
  *   postinstPkg?: string,
  *   prermPkg?: string,
+ *   postrm?: string,
  * }} IpkSpec  paths absolute ("/etc/config/netboot")
  */
 
@@ -88,6 +89,8 @@ export function buildIpk(spec, mtime) {
   // BuildPackVariable: `echo "$var" > postinst-pkg; chmod 0755`.
   if (spec.postinstPkg) ctl.push({ path: 'postinst-pkg', mode: 0o755, data: text(spec.postinstPkg + '\n') });
   if (spec.prermPkg) ctl.push({ path: 'prerm-pkg', mode: 0o755, data: text(spec.prermPkg + '\n') });
+  // postrm has no default_* wrapper: BuildPackVariable writes it as it is.
+  if (spec.postrm) ctl.push({ path: 'postrm', mode: 0o755, data: text(spec.postrm + '\n') });
 
   // ipkg-build names the three members on the command line, in this order.
   const outer = tar(

@@ -15,6 +15,7 @@ const NETBOOT_MODES = [
   ['/etc/init.d/', 0o755],
   ['/etc/uci-defaults/', 0o755],
   ['/usr/bin/', 0o755],
+  ['/usr/libexec/rpcd/', 0o755], // rpcd runs its plugins as executables
   // the bundle runs as `node FILE`; node.sh and dhcp-script.sh are sourced (an
   // executable dhcp-script.sh would be run, not sourced, by some dnsmasq scripts)
   ['/usr/share/netboot/', 0o644],
@@ -25,6 +26,8 @@ const LUCI_MODES = [
   ['/www/', 0o644],
   ['/usr/share/', 0o644],
 ];
+
+const RPCD_RELOAD = '[ -n "${IPKG_INSTROOT}" ] || /etc/init.d/rpcd reload || true';
 
 // luci.mk's LUCI_LC_ALIAS and LUCI_LANG.<lang> for the languages netboot has;
 // a new language needs its line from luci.mk.
@@ -82,6 +85,9 @@ export function buildPackages({ root, bundle, epoch }) {
       // On removal (not upgrade) of a running system, hand dnsmasq back what
       // netboot took from it; a missing node only prints how to get one.
       prermPkg: '[ -n "${IPKG_INSTROOT}" ] || [ "${PKG_UPGRADE}" = "1" ] || /usr/bin/netboot disable || true',
+      // rpcd runs the plugin's `list` again: the ubus object netboot appears or goes.
+      postinstPkg: RPCD_RELOAD,
+      postrm: `#!/bin/sh\n${RPCD_RELOAD}`,
     },
     epoch,
   );

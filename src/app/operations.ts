@@ -10,6 +10,8 @@ import { planReport, statusReport, validateReport } from './reports';
 import { readState, tftpRootOf, type AppContext } from './state';
 import { parseUci } from '../uci';
 import type { RouterRoot } from '../fs/root';
+import type { NetbootApp } from '../rpcd/plugin';
+import { clientsReport } from './clients';
 
 export async function previewScript(ctx: AppContext, mac: string) {
   const m = checkMac(mac);
@@ -42,13 +44,13 @@ export async function checkReport(ctx: AppContext, tftpServer = routerAddress(ct
   const s = await readState(ctx);
   if (!s.model) return { ok: false, checks: s.errors.map((e) => ({ name: e.where, ok: false, detail: e.message })) };
   // Loaded on demand: the probes pull in http, https, tls and the tftp client,
-  // about 4 MB the daemon would otherwise carry for a rare button press.
+  // about 4 MB every other command would otherwise load for a rare button press.
   const { runChecks } = await import('../check');
   return runChecks(s.model, s.tftpDir, tftpServer);
 }
 
-/** The object the daemon serves (src/daemon/server.ts DaemonApp). */
-export function operations(ctx: AppContext) {
+/** The methods of the ubus object `netboot` (src/rpcd/plugin.ts). */
+export function operations(ctx: AppContext): NetbootApp {
   return {
     status: async () => statusReport(await readState(ctx), readLastApply(ctx.root)),
     validate: async () => validateReport(await readState(ctx)),
@@ -56,7 +58,7 @@ export function operations(ctx: AppContext) {
     apply: () => applyConfig(ctx),
     preview: (mac: string) => previewScript(ctx, mac),
     check: () => checkReport(ctx),
-    tftpRoot: () => tftpRootOf(ctx.root),
+    clients: async (mac) => clientsReport(ctx.root, tftpRootOf(ctx.root), mac),
   };
 }
 

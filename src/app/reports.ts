@@ -1,5 +1,5 @@
 // The JSON objects of the ubus API (docs/design.md), built from a State. The
-// CLI prints them with --json and as text; the daemon returns them.
+// CLI prints them with --json and as text; the rpcd plugin returns them.
 
 import type { Problem } from '../config/model';
 import { changeCount } from '../dhcp/plan';

@@ -1,6 +1,6 @@
 export class UsageError extends Error {}
 
-export const COMMANDS = ['validate', 'plan', 'render', 'apply', 'disable', 'status', 'check', 'preview', 'bootloaders', 'daemon'] as const;
+export const COMMANDS = ['validate', 'plan', 'render', 'apply', 'disable', 'status', 'check', 'preview', 'bootloaders', 'rpcd'] as const;
 
 export interface Args {
   command?: string;
@@ -38,7 +38,9 @@ Commands:
   bootloaders install --from DIR|URL [--sha256 [NAME=]SUM]...
              put undionly.kpxe, snponly.efi, ipxe.efi (and arm64 ones) into the
              TFTP root; a SHA256SUMS file next to them is checked too
-  daemon     the procd service: the ubus object "netboot" and boot journeys
+  rpcd list | rpcd call METHOD
+             the rpcd plugin /usr/libexec/rpcd/netboot (the ubus object
+             "netboot"): METHOD's arguments as JSON on stdin, its reply on stdout
 
 Options:
   --root DIR           act on a folder laid out like a router (DIR/etc/config/netboot)
@@ -65,7 +67,7 @@ export function parseArgs(argv: string[]): Args {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
-    if (VALUED[flag]) {
+    if (Object.hasOwn(VALUED, flag)) {
       const v = inline ?? argv[++i];
       if (v === undefined || (inline === undefined && v.startsWith('-'))) throw new UsageError(`${flag} needs a value`);
       VALUED[flag](args, v);
@@ -82,7 +84,9 @@ export function parseArgs(argv: string[]): Args {
     throw new UsageError(`unknown command ${JSON.stringify(args.command)}; use one of ${COMMANDS.join(', ')}`);
   }
   const words = { preview: 1, bootloaders: 1 }[args.command as string] ?? 0;
-  if (args.words.length !== words) {
+  if (args.command === 'rpcd') {
+    if (!(args.words.length === 1 && args.words[0] === 'list') && !(args.words.length === 2 && args.words[0] === 'call')) throw new UsageError('use: netboot rpcd list | netboot rpcd call METHOD');
+  } else if (args.words.length !== words) {
     throw new UsageError(
       words ? `${args.command} needs ${args.command === 'preview' ? 'a MAC address' : '"install"'}` : `unexpected argument ${JSON.stringify(args.words[0])}`,
     );

@@ -2,13 +2,14 @@ import { join } from 'node:path';
 import { applyConfig, applyNotice, underLock } from '../app/apply';
 import type { LockOptions } from '../apply/lock';
 import { checkReport, operations, previewScript } from '../app/operations';
-import { runDaemon } from '../daemon';
 import { readLastApply } from '../app/last-apply';
 import { planReport, problemLine, statusReport, validateReport } from '../app/reports';
 import { computeState, readState, type AppContext, type State } from '../app/state';
 import { changeCount } from '../dhcp/plan';
 import { openDhcpBackend } from '../dhcp/select';
 import { applyFilePlan } from '../fs/apply';
+import { pluginReply } from '../rpcd/plugin';
+import { readFileSync } from 'node:fs';
 import { RouterRoot } from '../fs/root';
 import type { Args, COMMANDS } from './args';
 
@@ -56,10 +57,13 @@ const waitSaid: LockOptions = {
 async function applyCommand(a: Args, disable: boolean): Promise<number> {
   const ctx = context(a);
   // Warnings and errors go out first, as for validate; with --json the report's message carries the errors.
-  if (!a.json && !report(await readState(ctx, disable), 'nothing was changed')) return 1;
+  const said = !a.json && !report(await readState(ctx, disable), 'nothing was changed');
+  // A config with errors is refused here too, and the refusal is recorded
+  // for status (LuCI shows it) as any failed apply is: the init script's
+  // apply at boot and on each config change is the only one that runs.
   const r = await applyConfig(ctx, { disable, lock: waitSaid });
   if (a.json) json(r);
-  else (r.ok ? out : err)(`netboot: ${r.message}`);
+  else if (!said) (r.ok ? out : err)(`netboot: ${r.message}`);
   return r.ok ? 0 : 1;
 }
 
@@ -145,7 +149,7 @@ export const commands: Record<CommandName, (a: Args) => Promise<number>> = {
   async bootloaders(a) {
     const s = computeState(new RouterRoot(a.root), false);
     if (!s.model) return report(s, 'nothing was installed') ? 0 : 1;
-    // Loaded on demand, like check: http, https and crypto are not the daemon's to carry.
+    // Loaded on demand, like check: http, https and crypto are not every command's to carry.
     // A refused checksum or an unreachable source ends in main's error line and exit 1.
     const { installBootloaders } = await import('../bootloaders/install');
     const installed = await installBootloaders(s.model.settings, s.tftpDir, a.from!, a.sha256);
@@ -154,9 +158,10 @@ export const commands: Record<CommandName, (a: Args) => Promise<number>> = {
     return 0;
   },
 
-  async daemon(a) {
-    const ctx = context(a);
-    await runDaemon({ root: ctx.root, socketPath: a.ubusSocket, app: operations(ctx) });
+  /** rpcd reads the reply and ignores the exit status; failures are in the reply. */
+  async rpcd(a) {
+    const input = a.words[0] === 'call' ? readFileSync(0, 'utf8') : '';
+    out(await pluginReply(operations(context(a)), a.words, input));
     return 0;
   },
 };
@@ -166,7 +171,7 @@ export const commands: Record<CommandName, (a: Args) => Promise<number>> = {
  * under way or was interrupted. Only a lock holder restores (docs/design.md).
  */
 export function announce(a: Args): void {
-  if (['apply', 'disable', 'render', 'daemon'].includes(a.command!)) return;
+  if (['apply', 'disable', 'render', 'rpcd'].includes(a.command!)) return;
   const said = applyNotice(new RouterRoot(a.root));
   if (said) err(`netboot: ${said}`);
 }

@@ -34,7 +34,7 @@ const script = (lines: string[]) => `#!ipxe\n${HEADER}\n${lines.join('\n')}\n`;
 
 /**
  * A valid empty script the menus fetch over TFTP right before they act, so
- * dnsmasq's TFTP event tells the daemon which target or installer a client
+ * dnsmasq's TFTP event tells boot journeys which target or installer a client
  * took (docs/design.md, boot journeys). Always TFTP: only dnsmasq reports
  * fetches, also when the menus come over HTTP.
  */

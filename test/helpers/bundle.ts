@@ -33,3 +33,10 @@ export function makeRoot(configs: Record<string, string>): string {
   for (const [name, text] of Object.entries({ dhcp: DHCP_2410, ...configs })) writeFileSync(join(dir, 'etc/config', name), text);
   return dir;
 }
+
+/** The rpcd plugin's answer to `call METHOD` with `args` on stdin, as rpcd runs it (`netboot rpcd call METHOD`). */
+export function pluginCall(root: string, method: string, args: object = {}, node = process.execPath): unknown {
+  const r = spawnSync(node, [BUNDLE, '--root', root, 'rpcd', 'call', method], { input: JSON.stringify(args), encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+  if (r.status !== 0) throw new Error(`netboot rpcd call ${method}: exit ${r.status}: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}

@@ -21,11 +21,12 @@
 // the same way, minus /lib/functions.sh, which is not here.
 //
 // OpenWrt's /bin/sh is busybox ash (jshn.sh needs it, not dash), so busybox
-// runs all of it. One change to every netboot script it runs: where jshn.sh is
-// (OWRT_PREFIX).
+// runs all of it. The changes to netboot's script: where jshn.sh is
+// (OWRT_PREFIX) and where the spool is (a router folder of the test's).
 
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { SPOOL } from '../../src/journeys/spool';
 
 const FILES = join(__dirname, '../../files');
 const JSHN_LINE = '. /usr/share/libubox/jshn.sh';
@@ -41,10 +42,21 @@ export function withJshn(source: string, dest: string, prefix: string): string {
 /** Whether netboot's package brings dnsmasq.init's has_handler: a file in /etc/hotplug.d/{dhcp,tftp,neigh}. */
 export const HAS_HANDLER = ['dhcp', 'tftp', 'neigh'].some((obj) => existsSync(join(FILES, 'etc/hotplug.d', obj)) && readdirSync(join(FILES, 'etc/hotplug.d', obj)).length > 0);
 
-/** netboot's dnsmasq script (the dhcpscript it sets), ready to be USER_DHCPSCRIPT here. */
-export function netbootDhcpScript(dir: string, prefix: string): string {
+const SPOOL_LINE = `netboot_spool=${SPOOL}\n`;
+
+/**
+ * netboot's dnsmasq script (the dhcpscript it sets), ready to be
+ * USER_DHCPSCRIPT here, writing its spool under the router folder `root`
+ * (whose var/run/dnsmasq/ it creates, as dnsmasq.init does).
+ */
+export function netbootDhcpScript(dir: string, prefix: string, root: string): string {
   mkdirSync(dir, { recursive: true });
-  return withJshn(join(FILES, 'usr/share/netboot/dhcp-script.sh'), join(dir, 'netboot-dhcp-script.sh'), prefix);
+  mkdirSync(join(root, dirname(SPOOL)), { recursive: true });
+  const script = withJshn(join(FILES, 'usr/share/netboot/dhcp-script.sh'), join(dir, 'netboot-dhcp-script.sh'), prefix);
+  const text = readFileSync(script, 'utf8');
+  if (text.split(SPOOL_LINE).length !== 2) throw new Error(`dhcp-script.sh no longer sets ${SPOOL_LINE.trim()} once`);
+  writeFileSync(script, text.replace(SPOOL_LINE, `netboot_spool=${join(root, SPOOL)}\n`));
+  return script;
 }
 
 /**

@@ -1,10 +1,10 @@
 // OpenWrt's own userland (ubusd, rpcd, uci, ubus CLI, jshn), built outside the
 // repo and pointed to by OWRT_PREFIX, for tests that must talk to the real
 // thing. rpcd runs in a mount namespace whose /etc/config is a folder the test
-// owns; netboot's daemon and dnsmasq script can join the same ubusd.
+// owns and whose plugin folder can hold netboot's rpcd plugin; netboot's
+// dnsmasq script writes the spool of a router folder the plugin reads.
 
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,9 +50,33 @@ export interface UserlandOptions {
    * triggers run in the same namespace.
    */
   procd?: boolean;
+  /** netboot's rpcd plugin, acting on this router folder, in rpcd's plugin folder. */
+  netbootRoot?: string;
 }
 
-/** A private ubusd and an rpcd whose /etc/config is `configDir`. */
+const PLUGIN = join(__dirname, '../../files/usr/libexec/rpcd/netboot');
+const PLUGIN_EXEC = 'exec /usr/bin/netboot rpcd "$@"\n';
+
+/**
+ * The package's /usr/libexec/rpcd/netboot with its one change: the bundle
+ * under this node (no /usr/bin/netboot here) on the router folder `root`.
+ */
+export function netbootPlugin(dir: string, root: string): string {
+  const text = readFileSync(PLUGIN, 'utf8');
+  if (text.split(PLUGIN_EXEC).length !== 2) throw new Error(`the rpcd plugin no longer ends in ${PLUGIN_EXEC.trim()}`);
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, 'netboot');
+  writeFileSync(path, text.replace(PLUGIN_EXEC, `exec ${process.execPath} ${BUNDLE} --root ${root} rpcd "$@"\n`));
+  chmodSync(path, 0o755);
+  return path;
+}
+
+/**
+ * A private ubusd and an rpcd whose /etc/config is `configDir`. rpcd reads
+ * exec plugins from $OWRT_PREFIX/libexec/rpcd and ACLs from
+ * $OWRT_PREFIX/share/rpcd/acl.d (its INSTALL_PREFIX): in its namespace
+ * $OWRT_PREFIX is a tmpfs of links to the real entries plus those two.
+ */
 export async function startUserland(configDir: string, opts: UserlandOptions = {}): Promise<Userland> {
   const dir = mkdtempSync(join(tmpdir(), 'netboot-owrt-'));
   const socket = join(dir, 'ubus.sock');
@@ -66,14 +90,31 @@ export async function startUserland(configDir: string, opts: UserlandOptions = {
   const own: Record<string, string | undefined> = { config: configDir, 'init.d': opts.initd };
   for (const name of readdirSync('/etc')) if (!own[name]) symlinkSync(join(orig, name), join(etc, name));
   for (const [name, target] of Object.entries(own)) if (target) symlinkSync(target, join(etc, name));
-  const share = join(OWRT_PREFIX!, 'share');
-  const acls = opts.acls ? `mount -t tmpfs tmpfs ${share} && mkdir ${share}/rpcd && cp -r ${opts.acls} ${share}/rpcd/acl.d && ` : '';
-  const script = `mount --bind /etc ${orig} && mount --bind ${etc} /etc && mount -t tmpfs tmpfs /run && mount -t tmpfs tmpfs /var/run 2>/dev/null; ${acls}exec ${join(OWRT_PREFIX!, 'sbin/rpcd')} -s ${socket}`;
+  // $OWRT_PREFIX the same way.
+  const prefix = join(dir, 'prefix');
+  const origPrefix = join(dir, 'orig-prefix');
+  mkdirSync(prefix);
+  mkdirSync(origPrefix);
+  for (const name of readdirSync(OWRT_PREFIX!)) if (name !== 'share' && name !== 'libexec') symlinkSync(join(origPrefix, name), join(prefix, name));
+  mkdirSync(join(prefix, 'share'));
+  for (const name of readdirSync(join(OWRT_PREFIX!, 'share'))) if (name !== 'rpcd') symlinkSync(join(origPrefix, 'share', name), join(prefix, 'share', name));
+  mkdirSync(join(prefix, 'share/rpcd'));
+  if (opts.acls) symlinkSync(opts.acls, join(prefix, 'share/rpcd/acl.d'));
+  mkdirSync(join(prefix, 'libexec/rpcd'), { recursive: true });
+  if (opts.netbootRoot) netbootPlugin(join(prefix, 'libexec/rpcd'), opts.netbootRoot);
+  const script = [
+    `mount --bind /etc ${orig} && mount --bind ${etc} /etc`,
+    `mount --bind ${OWRT_PREFIX} ${origPrefix} && mount --bind ${prefix} ${OWRT_PREFIX}`,
+    'mount -t tmpfs tmpfs /run && mount -t tmpfs tmpfs /var/run 2>/dev/null',
+    `exec ${join(OWRT_PREFIX!, 'sbin/rpcd')} -s ${socket}`,
+  ].join('; ');
   const rpcd = spawn('unshare', ['-m', 'sh', '-c', script], { stdio: 'ignore' });
   daemons.push(rpcd);
   const probe = await UbusClient.connect({ path: socket, timeoutMs: 5000 });
   try {
     await until('rpcd', () => probe.call('uci', 'configs').then(() => true));
+    // rpcd registers its exec plugins after its own objects, each once its `list` has answered.
+    if (opts.netbootRoot) await until("rpcd's netboot", async () => ((await probe.lookup('netboot')).length ? true : undefined), 20_000);
     if (opts.procd) {
       // nsenter execs procd: the pid to kill is procd's. Not PID 1, procd
       // leaves signals alone and does nothing of init's.
@@ -93,62 +134,21 @@ export async function startUserland(configDir: string, opts: UserlandOptions = {
   };
 }
 
-export interface Daemon {
-  /** Resolves once the daemon has logged `line`. */
-  logged(line: string): Promise<void>;
-  stop(): Promise<void>;
-}
-
-/**
- * The bundle's `netboot daemon` on `socket`, over the router folder `root`,
- * with the node options the init script gives it; resolved once the ubus
- * object `netboot` is registered.
- */
-export async function startDaemon(root: string, socket: string): Promise<Daemon> {
-  const init = readFileSync(join(__dirname, '../../files/etc/init.d/netboot'), 'utf8');
-  const nodeOptions = /procd_set_param env NODE_OPTIONS=(\S+)/.exec(init)![1]!;
-  const proc = spawn(process.execPath, [BUNDLE, '--root', root, 'daemon', '--ubus-socket', socket], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NODE_OPTIONS: nodeOptions },
-  });
-  // Both streams, as syslog shows them (info lines on stdout, errors on stderr).
-  let log = '';
-  for (const s of [proc.stdout!, proc.stderr!]) s.setEncoding('utf8').on('data', (d: string) => (log += d));
-  const logged = (line: string) =>
-    until(`daemon log line ${JSON.stringify(line)}`, async () => (log.includes(`${line}\n`) ? true : undefined), 10_000).then(
-      () => undefined,
-      (e: Error) => Promise.reject(new Error(`${e.message}; the daemon logged:\n${log}`)),
-    );
-  await logged('netboot: ubus object netboot registered');
-  return {
-    logged,
-    async stop() {
-      if (proc.exitCode !== null || proc.signalCode !== null) return;
-      proc.kill();
-      await once(proc, 'exit');
-    },
-  };
-}
-
 /**
  * dnsmasq's --dhcp-script as a router runs it: OpenWrt's dhcp-script.sh
  * (transcribed, test/helpers/openwrt-dhcp-script.ts) under busybox sh with
- * USER_DHCPSCRIPT at netboot's script, the jshn under OWRT_PREFIX and a
- * `ubus` that talks to `socket`. Each call is one dnsmasq event: its
+ * USER_DHCPSCRIPT at netboot's script, its spool under the router folder
+ * `root`, and the jshn under OWRT_PREFIX. Each call is one dnsmasq event: its
  * arguments and the DNSMASQ_* variables dnsmasq would set. It throws when the
  * script says anything (dnsmasq would log it) or fails.
  */
-export function dnsmasqScript(socket: string, dir: string): (args: string[], env?: Record<string, string>) => void {
+export function dnsmasqScript(dir: string, root: string): (args: string[], env?: Record<string, string>) => void {
   const home = join(dir, 'dnsmasq-script');
-  const bin = join(home, 'bin');
-  mkdirSync(bin, { recursive: true });
-  writeFileSync(join(bin, 'ubus'), `#!/bin/sh\nexec ${OWRT_PREFIX}/bin/ubus -s ${socket} "$@"\n`);
-  chmodSync(join(bin, 'ubus'), 0o755);
   const openwrt = openwrtDhcpScript(home, OWRT_PREFIX!);
-  const USER_DHCPSCRIPT = netbootDhcpScript(home, OWRT_PREFIX!);
+  const USER_DHCPSCRIPT = netbootDhcpScript(home, OWRT_PREFIX!, root);
   return (args, env = {}) => {
     const r = spawnSync(openwrt, args, {
-      env: { PATH: `${bin}:${OWRT_PREFIX}/bin:/usr/bin:/bin`, USER_DHCPSCRIPT, ...env },
+      env: { PATH: `${OWRT_PREFIX}/bin:/usr/bin:/bin`, USER_DHCPSCRIPT, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
       encoding: 'utf8',
     });

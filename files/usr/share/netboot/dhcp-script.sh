@@ -5,11 +5,13 @@
 # class, user classes and tags are still there (the hotplug events it sends
 # next carry only ACTION, MACADDR, IPADDR and HOSTNAME).
 #
-# It runs inside dnsmasq's jail, where this file, jshn and ubus are mounted
-# (dnsmasq.init), and dnsmasq waits for it before the next event. So all of it
-# runs in a subshell that cannot touch the sourcing script's variables or end
-# it, says nothing (dnsmasq would log it), and bounds its one ubus call; a
-# daemon that is not running is not an error.
+# It runs inside dnsmasq's jail (OpenWrt's dnsmasq.init): only this file,
+# busybox as /bin/sh, jshn and ubus are there, and the one folder it may write
+# is /var/run/dnsmasq/ (RAM). dnsmasq waits for it before the next event. So
+# all of it runs in a subshell that cannot touch the sourcing script's
+# variables or end it, says nothing (dnsmasq would log it) and starts no
+# program but jshn: it appends the event as one JSON line to the spool that
+# `netboot rpcd call clients` folds into boot journeys (src/journeys/spool.ts).
 (
 	case "$1" in
 	add) netboot_action=add ;;
@@ -26,6 +28,8 @@
 
 	. /usr/share/libubox/jshn.sh
 	json_init
+	# busybox ash's clock (ASH_BASH_COMPAT, on in OpenWrt's busybox): no `date` in the jail.
+	json_add_string time "$EPOCHREALTIME"
 	if [ "$netboot_action" = tftp ]; then
 		# tftp SIZE ADDRESS PATH
 		json_add_string source tftp
@@ -44,13 +48,33 @@
 		json_add_string tags "$DNSMASQ_TAGS"
 		json_add_array userclass
 		netboot_i=0
-		# The daemon accepts at most 16 user classes.
+		# netboot keeps at most 16 user classes.
 		while [ "$netboot_i" -lt 16 ] && eval "[ -n \"\${DNSMASQ_USER_CLASS$netboot_i+set}\" ]"; do
 			eval "json_add_string '' \"\$DNSMASQ_USER_CLASS$netboot_i\""
 			netboot_i=$((netboot_i + 1))
 		done
 		json_close_array
 	fi
-	ubus -t 1 call netboot event "$(json_dump)"
+	netboot_line=$(json_dump)
+	# Far longer than any real event (src/journeys/events.ts bounds each field).
+	[ ${#netboot_line} -lt 4096 ] || exit 0
+
+	# Two files of at most 64 KiB, enforced by the kernel: the file-size
+	# limit (128 blocks of 512 bytes) makes an append past it fail (EFBIG,
+	# with SIGXFSZ ignored) after writing what fits. Then the other file is
+	# emptied, becomes the one written (netboot-events.slot), and takes the
+	# whole line. echo writes a line under 4 KiB in one write(2) to an O_APPEND
+	# file (busybox and bash), so concurrent instances never interleave lines.
+	netboot_spool=/var/run/dnsmasq/netboot-events
+	trap '' XFSZ
+	ulimit -f 128
+	read -r netboot_slot < "$netboot_spool.slot"
+	[ "$netboot_slot" = 1 ] || netboot_slot=0
+	if ! echo "$netboot_line" >> "$netboot_spool.$netboot_slot"; then
+		netboot_slot=$((1 - netboot_slot))
+		: > "$netboot_spool.$netboot_slot"
+		echo "$netboot_slot" > "$netboot_spool.slot"
+		echo "$netboot_line" >> "$netboot_spool.$netboot_slot"
+	fi
 ) </dev/null >/dev/null 2>&1
 :

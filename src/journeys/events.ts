@@ -1,9 +1,8 @@
-// The payload of `ubus call netboot event`, as netboot's dnsmasq script sends
-// it (files/usr/share/netboot/dhcp-script.sh). Anyone allowed to call the
-// object can send one, so every field is checked and bounded here: what
-// passes is safe to keep in memory and to print in a log line.
+// One line of the boot-journey spool, as netboot's dnsmasq script writes it
+// (files/usr/share/netboot/dhcp-script.sh) from what dnsmasq reports: DHCP
+// classes and host names come from the LAN, so every field is checked and
+// bounded here, and what passes is safe to keep and to show.
 
-import { isIP } from 'node:net';
 import type { BlobmsgTable, BlobmsgValue } from '../ubus';
 
 export interface DhcpEvent {
@@ -34,7 +33,7 @@ export interface TftpEvent {
 
 export type BootEvent = DhcpEvent | TftpEvent;
 
-/** The reason a payload was refused; the daemon answers INVALID_ARGUMENT. */
+/** The reason a spooled event was refused; `clients` skips it. */
 export class InvalidEvent extends Error {}
 
 // Longest accepted strings (hostnames and DHCP classes are far shorter in
@@ -81,9 +80,26 @@ function mac(args: BlobmsgTable, need: boolean): string | null {
   return m;
 }
 
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+const HEX_GROUPS = /^[0-9a-f]{1,4}(:[0-9a-f]{1,4})*$/i;
+
+/** 4 or 6 for an address in dotted-quad or RFC 4291 text form (no zone), else 0. */
+export function ipVersion(text: string): 0 | 4 | 6 {
+  if (IPV4.test(text)) return 4;
+  // An embedded IPv4 tail counts as two groups.
+  const v4 = /^(.*:)(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+  if (v4 && !IPV4.test(v4[2]!)) return 0;
+  const head = v4 ? `${v4[1]}0:0` : text;
+  const halves = head.split('::');
+  if (halves.length > 2) return 0;
+  const groups = halves.map((h) => (h === '' ? 0 : HEX_GROUPS.test(h) ? h.split(':').length : NaN));
+  const n = groups.reduce((a, b) => a + b, 0);
+  return (halves.length === 2 ? n < 8 : n === 8) ? 6 : 0;
+}
+
 function ip(args: BlobmsgTable): string {
   const v = required(args, 'ip');
-  if (!isIP(v)) throw new InvalidEvent(`ip ${JSON.stringify(v)} is not an IP address`);
+  if (!ipVersion(v)) throw new InvalidEvent(`ip ${JSON.stringify(v)} is not an IP address`);
   return v;
 }
 
@@ -112,7 +128,7 @@ const DHCP_ACTIONS = ['add', 'update', 'remove'] as const;
 
 /** A DHCPv6 lease event: dnsmasq gives its IPv6 address, and a DUID where a MAC would be. */
 export function isDhcpv6Lease(args: BlobmsgTable): boolean {
-  return args.source === 'dhcp' && typeof args.ip === 'string' && isIP(args.ip) === 6;
+  return args.source === 'dhcp' && typeof args.ip === 'string' && ipVersion(args.ip) === 6;
 }
 
 /** Checks a payload; throws InvalidEvent naming the first bad field. */
