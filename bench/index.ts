@@ -1,3 +1,3 @@
 export { benchRender, configWith } from './render';
 export { benchUbus } from './ubus';
-export { benchDaemon } from './daemon';
+export { benchPlugin } from './plugin';

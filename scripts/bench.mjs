@@ -53,5 +53,7 @@ if (ubus) {
   console.log(`ubus uci get: native client ${ubus.nativeMs.toFixed(3)} ms/call (mean of 1,000) vs spawned \`ubus call\` ${ubus.spawnedMs.toFixed(2)} ms/call (mean of 100): ${(ubus.spawnedMs / ubus.nativeMs).toFixed(0)}x (target >= 20x)`);
 } else console.log('ubus uci get: skipped (set OWRT_PREFIX to a build of ubusd, rpcd and the ubus CLI)');
 
-const d = await core.benchDaemon({ bundle, example: here('../example/router'), initScript: here('../files/etc/init.d/netboot'), prefix: process.env.OWRT_PREFIX });
-console.log(`daemon idle RSS (node ${process.versions.node}): ${d.idleMb.toFixed(1)} MB vs bare node ${d.bareMb.toFixed(1)} MB, ${(d.idleMb / d.bareMb).toFixed(2)}x (target <= 50 MB${d.ubus ? '' : '; no ubusd: set OWRT_PREFIX'})`);
+const p = core.benchPlugin({ bundle, example: here('../example/router'), plugin: here('../files/usr/libexec/rpcd/netboot'), initScript: here('../files/etc/init.d/netboot') });
+console.log(`idle memory: no process (the init script starts ${p.instances} procd instances; rpcd runs the plugin per call)`);
+console.log(`rpcd plugin call status (node ${process.versions.node}, spawn to JSON): ${fmt(p.statusMs)} vs node -e 0 ${fmt(p.bareMs)}: ${(p.statusMs / p.bareMs).toFixed(2)}x (target <= 1.5x; median of 21)`);
+console.log(`rpcd plugin call clients on a full spool (${p.spoolEvents} events in 2 x 64 KiB): ${fmt(p.clientsFullSpoolMs)} (median of 11)`);

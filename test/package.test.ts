@@ -172,6 +172,17 @@ describe('netboot', () => {
     expect(prerm.mode).toBe(0o755);
     expect(prerm.data.toString()).toBe('[ -n "${IPKG_INSTROOT}" ] || [ "${PKG_UPGRADE}" = "1" ] || /usr/bin/netboot disable || true\n');
   });
+
+  it('makes rpcd read its plugins again after install, upgrade and removal, so the ubus object netboot comes and goes', () => {
+    const p = ipk('netboot');
+    expect(p.file('/usr/libexec/rpcd/netboot').mode).toBe(0o755);
+    const reload = '[ -n "${IPKG_INSTROOT}" ] || /etc/init.d/rpcd reload || true\n';
+    expect(p.control.find((e) => e.name === './postinst-pkg')!.data.toString()).toBe(reload);
+    // postrm is run as it is, with no default_postrm around it (package-pack.mk BuildPackVariable).
+    const postrm = p.control.find((e) => e.name === './postrm')!;
+    expect(postrm.mode).toBe(0o755);
+    expect(postrm.data.toString()).toBe(`#!/bin/sh\n${reload}`);
+  });
 });
 
 describe('luci-app-netboot', () => {
@@ -221,9 +232,12 @@ describe('the OpenWrt Makefiles describe the same packages', () => {
     for (const [path] of REQUIRED) expect(installs.has(path), path).toBe(true);
   });
 
-  it('has the same prerm, conffiles, PKGARCH and release', () => {
-    const prerm = /define Package\/netboot\/prerm\n([\s\S]*?)\nendef/.exec(makefile)![1]!.replace(/\$\$/g, '$');
-    expect(ipk('netboot').control.find((e) => e.name === './prerm-pkg')!.data.toString()).toBe(`${prerm}\n`);
+  it('has the same maintainer scripts, conffiles, PKGARCH and release', () => {
+    const defined = new Map([...makefile.matchAll(/define Package\/netboot\/(\w+)\n([\s\S]*?)\nendef/g)].map((m) => [m[1]!, m[2]!.replace(/\$\$/g, '$')]));
+    const control = (name: string) => ipk('netboot').control.find((e) => e.name === `./${name}`)?.data.toString();
+    expect(control('prerm-pkg')).toBe(`${defined.get('prerm')}\n`);
+    expect(control('postinst-pkg')).toBe(`${defined.get('postinst')}\n`);
+    expect(control('postrm')).toBe(`${defined.get('postrm')}\n`);
     expect(makefile).toMatch(/define Package\/netboot\/conffiles\n\/etc\/config\/netboot\nendef/);
     expect(makefile).toMatch(/^\s+PKGARCH:=all$/m);
     expect(makefile).toContain('$(eval $(call BuildPackage,netboot))');

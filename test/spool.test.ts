@@ -22,6 +22,7 @@ import { parseEvent } from '../src/journeys/events';
 import { foldJourneys, parseSpool, SPOOL, SPOOL_FILE_BYTES, spoolFiles } from '../src/journeys/spool';
 import { journeyJson } from '../src/journeys/journeys';
 import { netbootDhcpScript } from './helpers/openwrt-dhcp-script';
+import type { BlobmsgTable } from '../src/ubus';
 
 const PREFIX = process.env.OWRT_PREFIX;
 const SCRIPT = join(__dirname, '../files/usr/share/netboot/dhcp-script.sh');
@@ -41,12 +42,12 @@ const IPXE_ENV = {
 };
 
 /** The spool's complete lines, older file first, as JSON. */
-function spooled(root: string): Record<string, unknown>[] {
+function spooled(root: string): BlobmsgTable[] {
   const read = (p: string) => (existsSync(join(root, p)) ? readFileSync(join(root, p), 'utf8') : undefined);
   return spoolFiles(read(`${SPOOL}.slot`))
     .map(read)
     .flatMap((t) => (t ? t.split('\n').slice(0, -1) : []))
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
+    .map((l) => JSON.parse(l) as BlobmsgTable);
 }
 
 describe.skipIf(!PREFIX)(`netboot's dnsmasq script writing the spool${PREFIX ? '' : ' (skipped: set OWRT_PREFIX for jshn)'}`, () => {

@@ -7,16 +7,23 @@
 'require uci';
 'require netboot.validate as check';
 
-// netboot's ubus API (docs/design.md "The ubus API"). Every call rejects on
-// a ubus error, so the page can say what went wrong instead of showing
-// empty tables.
-const callStatus = rpc.declare({ object: 'netboot', method: 'status', expect: { '': {} }, reject: true });
-const callValidate = rpc.declare({ object: 'netboot', method: 'validate', expect: { '': {} }, reject: true });
-const callPlan = rpc.declare({ object: 'netboot', method: 'plan', expect: { '': {} }, reject: true });
-const callApply = rpc.declare({ object: 'netboot', method: 'apply', expect: { '': {} }, reject: true });
-const callPreview = rpc.declare({ object: 'netboot', method: 'preview', params: [ 'mac' ], expect: { '': {} }, reject: true });
-const callClients = rpc.declare({ object: 'netboot', method: 'clients', expect: { clients: [] }, reject: true });
-const callCheck = rpc.declare({ object: 'netboot', method: 'check', expect: { '': {} }, reject: true });
+// netboot's ubus API (docs/design.md "The ubus API"), answered by its rpcd
+// plugin. Every call rejects on a ubus error, and on the { error } reply the
+// plugin gives when an operation fails (rpcd passes no other failure on), so
+// the page can say what went wrong instead of showing empty tables.
+function failed(reply) {
+	if (reply && typeof reply.error == 'string')
+		throw new Error(reply.error);
+	return reply;
+}
+
+const callStatus = rpc.declare({ object: 'netboot', method: 'status', expect: { '': {} }, filter: failed, reject: true });
+const callValidate = rpc.declare({ object: 'netboot', method: 'validate', expect: { '': {} }, filter: failed, reject: true });
+const callPlan = rpc.declare({ object: 'netboot', method: 'plan', expect: { '': {} }, filter: failed, reject: true });
+const callApply = rpc.declare({ object: 'netboot', method: 'apply', expect: { '': {} }, filter: failed, reject: true });
+const callPreview = rpc.declare({ object: 'netboot', method: 'preview', params: [ 'mac' ], expect: { '': {} }, filter: failed, reject: true });
+const callClients = rpc.declare({ object: 'netboot', method: 'clients', expect: { '': {} }, filter: (reply) => failed(reply).clients || [], reject: true });
+const callCheck = rpc.declare({ object: 'netboot', method: 'check', expect: { '': {} }, filter: failed, reject: true });
 
 // Times arrive as ISO strings (last_apply) or as seconds since the epoch.
 function when(time) {
