@@ -560,7 +560,7 @@ suite(title, () => {
       files: ['undionly.kpxe', 'netboot/menu.ipxe', `netboot/beacon/boot/${img}.ipxe`],
       shown: { firmware: 'bios iPXE', choice: `boot ${img}` },
     };
-    boot(dnsmasqScript(land.socket, dir), pc);
+    boot(dnsmasqScript(dir, router), pc);
     await page.open(url('status'), READY.status);
     const [newest] = await rows('#netboot-clients');
     expect(newest!.slice(0, 3)).toEqual([`52:54:00:66:77:88<b>lab</b> 192.168.1.150`, pc.shown.firmware, pc.shown.choice]);

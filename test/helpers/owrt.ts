@@ -55,8 +55,6 @@ export interface UserlandOptions {
 }
 
 const PLUGIN = join(__dirname, '../../files/usr/libexec/rpcd/netboot');
-// Not from ./bundle, which `npm run bench` cannot load (it bundles this file).
-const BUNDLE = join(__dirname, '../../dist/netboot.js');
 const PLUGIN_EXEC = 'exec /usr/bin/netboot rpcd "$@"\n';
 
 /**
