@@ -34,6 +34,8 @@ export async function until<T>(what: string, probe: () => T | undefined | Promis
 
 export interface Userland {
   socket: string;
+  /** rpcd's pid: `nsenter -t PID -m` runs a command in its mount namespace. */
+  pid: number;
   /** The folder rpcd sees as /etc/config. */
   configDir: string;
   stop(): void;
@@ -50,6 +52,12 @@ export interface UserlandOptions {
    * triggers run in the same namespace.
    */
   procd?: boolean;
+  /** procd's environment, which the scripts its triggers run inherit (default: this process's). */
+  procdEnv?: Record<string, string>;
+  /** More entries of /etc in the namespace (name → file), e.g. OpenWrt's rc.common. */
+  etc?: Record<string, string>;
+  /** Commands run in the namespace before rpcd starts, e.g. more mounts. */
+  setup?: string[];
   /** netboot's rpcd plugin, acting on this router folder, in rpcd's plugin folder. */
   netbootRoot?: string;
 }
@@ -87,7 +95,7 @@ export async function startUserland(configDir: string, opts: UserlandOptions = {
   const orig = join(dir, 'orig-etc');
   mkdirSync(etc);
   mkdirSync(orig);
-  const own: Record<string, string | undefined> = { config: configDir, 'init.d': opts.initd };
+  const own: Record<string, string | undefined> = { ...opts.etc, config: configDir, 'init.d': opts.initd };
   for (const name of readdirSync('/etc')) if (!own[name]) symlinkSync(join(orig, name), join(etc, name));
   for (const [name, target] of Object.entries(own)) if (target) symlinkSync(target, join(etc, name));
   // $OWRT_PREFIX the same way.
@@ -106,6 +114,7 @@ export async function startUserland(configDir: string, opts: UserlandOptions = {
     `mount --bind /etc ${orig} && mount --bind ${etc} /etc`,
     `mount --bind ${OWRT_PREFIX} ${origPrefix} && mount --bind ${prefix} ${OWRT_PREFIX}`,
     'mount -t tmpfs tmpfs /run && mount -t tmpfs tmpfs /var/run 2>/dev/null',
+    ...(opts.setup ?? []),
     `exec ${join(OWRT_PREFIX!, 'sbin/rpcd')} -s ${socket}`,
   ].join('; ');
   const rpcd = spawn('unshare', ['-m', 'sh', '-c', script], { stdio: 'ignore' });
@@ -118,7 +127,7 @@ export async function startUserland(configDir: string, opts: UserlandOptions = {
     if (opts.procd) {
       // nsenter execs procd: the pid to kill is procd's. Not PID 1, procd
       // leaves signals alone and does nothing of init's.
-      daemons.push(spawn('nsenter', ['-t', String(rpcd.pid), '-m', join(OWRT_PREFIX!, 'sbin/procd'), '-S', '-s', socket], { stdio: 'ignore' }));
+      daemons.push(spawn('nsenter', ['-t', String(rpcd.pid), '-m', join(OWRT_PREFIX!, 'sbin/procd'), '-S', '-s', socket], { stdio: 'ignore', env: opts.procdEnv ?? process.env }));
       await until('procd', () => probe.call('service', 'list').then(() => true));
     }
   } finally {
@@ -126,6 +135,7 @@ export async function startUserland(configDir: string, opts: UserlandOptions = {
   }
   return {
     socket,
+    pid: rpcd.pid!,
     configDir,
     stop() {
       for (const d of daemons) d.kill();
