@@ -132,7 +132,7 @@ describe.skipIf(missing.length)(`boot journeys from a real dnsmasq through OpenW
     const after = await until(
       'the second beacon',
       async () => {
-        const { clients } = (await bus!.call('netboot', 'clients', { mac: MAC })) as { clients: { steps: { step: string }[] }[] };
+        const { clients } = pluginCall(router, 'clients', { mac: MAC }) as { clients: { steps: { step: string }[] }[] };
         return clients[0]!.steps.length > steps.length ? clients[0]!.steps.map((s) => s.step) : undefined;
       },
       15_000,

@@ -122,14 +122,18 @@ describe.skipIf(!PREFIX)(`netboot's dnsmasq script writing the spool${PREFIX ? '
       expect(r.lines.map(({ time, ...p }) => p)).toEqual([{ source: 'tftp', action: 'add', ip: '10.0.0.5', path, size: '12' }]);
     });
 
-    it('spools nothing for DHCPv6 leases, ARP events, actions it does not know, or a line far longer than any event', () => {
+    it('spools nothing for DHCPv6 leases, leases dnsmasq re-announces, ARP events, actions it does not know, a line far longer than any event, or when jshn fails', () => {
       for (const [args, env] of [
         // A DHCPv6 lease: the DUID in place of the MAC, and DNSMASQ_IAID set.
         [['add', '00:04:9c:7e:44:f1:1b:64:4d:1e:a3:8e:4f:24:58:a0:0d:b1', 'fd4e:1a2b:3c4d::1f3', 'desk'], { DNSMASQ_IAID: '12345678' }],
+        // What dnsmasq 2.90 sends for each lease when it starts or gets SIGHUP (recorded in test/dhcp-script.test.ts).
+        [['old', MAC, '10.0.0.5'], { DNSMASQ_DATA_MISSING: '1', DNSMASQ_INTERFACE: 'br-lan', DNSMASQ_TIME_REMAINING: '3599' }],
         [['arp-add', MAC, '10.0.0.5'], {}],
         [['relay-snoop', 'br-lan', 'fe80::1', '2001:db8::/56'], {}],
         [['init'], {}],
         [['add', MAC, '10.0.0.5', 'h'.repeat(5000)], {}],
+        // No jshn to be found: json_dump prints nothing, and an empty line is no event.
+        [['tftp', '1', '10.0.0.5', '/srv/tftp/x'], { PATH: '/usr/bin:/bin' }],
       ] as [string[], Record<string, string>][]) {
         const r = run(shell, args, env);
         expect(r.out).toBe('after: kept 0\n');

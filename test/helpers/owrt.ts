@@ -123,7 +123,7 @@ export async function startUserland(configDir: string, opts: UserlandOptions = {
   try {
     await until('rpcd', () => probe.call('uci', 'configs').then(() => true));
     // rpcd registers its exec plugins after its own objects, each once its `list` has answered.
-    if (opts.netbootRoot) await until("rpcd's netboot", async () => ((await probe.lookup('netboot')).length ? true : undefined), 20_000);
+    if (opts.netbootRoot) await until("rpcd's netboot", () => probe.call('netboot', 'validate').then(() => true), 20_000);
     if (opts.procd) {
       // nsenter execs procd: the pid to kill is procd's. Not PID 1, procd
       // leaves signals alone and does nothing of init's.

@@ -24,11 +24,9 @@ import { run, type RunResult } from './proc';
 import { Vm, type VmSpec } from './qemu';
 import { Tgt } from './tgt';
 import { OWRT_PREFIX } from '../../helpers/owrt';
-import { HAS_HANDLER, openwrtDhcpScript } from '../../helpers/openwrt-dhcp-script';
+import { HAS_HANDLER, netbootDhcpScript, openwrtDhcpScript } from '../../helpers/openwrt-dhcp-script';
 import { dnsmasqEnv, OPENWRT_DHCP_SCRIPT, translateDhcp } from './uci-dhcp';
 
-/** What the netboot package installs, by its path on the router. */
-const FILES = join(__dirname, '../../../files');
 
 /** FIFO semaphore: waiters run in the order they asked. */
 class Slots {
@@ -136,8 +134,9 @@ export class Lab {
     await publish(this.labRoot, this.mode);
     const dhcp = this.mode === 'apply' ? readFileSync(join(this.labRoot, 'etc/config/dhcp'), 'utf8') : '';
     // dnsmasq's --dhcp-script as on a router: OpenWrt's dhcp-script.sh (transcribed),
-    // sourcing netboot's script from the package. With no jshn or daemon here,
-    // netboot's script sends nothing, and must say nothing.
+    // sourcing netboot's script from the package, its journey spool under the
+    // lab's router folder. Without jshn (OWRT_PREFIX) it spools nothing; it must
+    // say nothing either way.
     const openwrtScript = openwrtDhcpScript(join(this.workDir, 'openwrt'), OWRT_PREFIX ?? '/usr');
     const { USER_DHCPSCRIPT } = dnsmasqEnv(dhcp);
     const boot =
@@ -149,7 +148,7 @@ export class Lab {
             bios: 'undionly.kpxe',
             efi: site.efiLoader,
           });
-    const env = USER_DHCPSCRIPT ? { ...process.env, USER_DHCPSCRIPT: join(FILES, USER_DHCPSCRIPT) } : undefined;
+    const env = USER_DHCPSCRIPT ? { ...process.env, USER_DHCPSCRIPT: netbootDhcpScript(join(this.workDir, 'netboot'), OWRT_PREFIX ?? '/usr', this.labRoot) } : undefined;
     await this.useDnsmasq(dnsmasqName, [...labNetworkLines(this.workDir), ...boot], env);
   }
 

@@ -56,8 +56,9 @@
 		json_close_array
 	fi
 	netboot_line=$(json_dump)
-	# Far longer than any real event (src/journeys/events.ts bounds each field).
-	[ ${#netboot_line} -lt 4096 ] || exit 0
+	# Empty if jshn failed; 4 KiB is far longer than any real event
+	# (src/journeys/events.ts bounds each field).
+	[ -n "$netboot_line" ] && [ ${#netboot_line} -lt 4096 ] || exit 0
 
 	# Two files of at most 64 KiB, enforced by the kernel: the file-size
 	# limit (128 blocks of 512 bytes) makes an append past it fail (EFBIG,
