@@ -121,11 +121,11 @@ describe('commands beside an apply in progress', { timeout: 60_000 }, () => {
     expect(snapshot(root)).toEqual(mid);
     expect(existsSync(journal(root))).toBe(hadJournal);
 
-    // Writers: the apply a person types, render, and the service starting (its start-up apply).
+    // Writers: the apply a person types (and the service's start runs), render, and LuCI's Apply through the rpcd plugin.
     const writers = [
       start(['--root', root, 'apply']),
       start(['--root', root, 'render']),
-      start(['--root', root, 'daemon', '--ubus-socket', join(root, 'no-ubusd.sock')]),
+      start(['--root', root, 'rpcd', 'call', 'apply']),
     ];
     await until('the CLI writers to wait', () => writers.slice(0, 2).every((w) => w.out().includes(`waiting for the apply in progress (pid ${paused.child.pid}) to finish`)));
     paused.child.kill('SIGCONT');
@@ -133,9 +133,8 @@ describe('commands beside an apply in progress', { timeout: 60_000 }, () => {
     expect(paused.out()).toMatch(/netboot: applied: /);
     expect(await writers[0].exit, writers[0].out()).toBe(0);
     expect(await writers[1].exit, writers[1].out()).toBe(0);
-    await until('the daemon’s start-up apply', () => writers[2].out().includes('netboot: apply ok: '));
-    writers[2].child.kill('SIGTERM');
-    expect(await writers[2].exit).toBe(0);
+    expect(await writers[2].exit, writers[2].out()).toBe(0);
+    expect(JSON.parse(writers[2].out())).toMatchObject({ ok: true });
     for (const w of [paused, ...writers]) expect(w.out()).not.toMatch(/interrupted|another netboot/);
 
     expect(snapshot(root)).toEqual(WHOLLY_NEW);
@@ -184,28 +183,26 @@ describe('commands beside an apply in progress', { timeout: 60_000 }, () => {
 });
 
 describe("the service's start-up apply and an immediate /etc/init.d/netboot reload", { timeout: 60_000 }, () => {
-  it("reload_service's fallback (no ubus object yet) waits for the start-up apply and applies after it", async () => {
+  it('reload waits for the start-up apply and applies after it', async () => {
     const root = prepared();
-    // The daemon, stopped in the middle of its start-up apply.
-    const daemon = await pausedApply(root, 'files#1', ['daemon', '--ubus-socket', join(root, 'no-ubusd.sock')]);
-    // reload_service exactly as shipped, with `ubus` answering as it does while the
-    // object is not registered yet (exit 4, UBUS_STATUS_NOT_FOUND) and netboot run from the bundle.
-    const init = readFileSync(resolve(__dirname, '../files/etc/init.d/netboot'), 'utf8');
-    const body = /reload_service\(\) \{\n([\s\S]*?)\n\}/.exec(init)![1]!.replaceAll('/usr/bin/netboot', `"${process.execPath}" "${BUNDLE}" --root "${root}"`);
+    // The service's start, stopped in the middle of its apply.
+    const started = await pausedApply(root, 'files#1');
+    // The init script as shipped, sourced by a POSIX shell, with netboot run from
+    // the bundle and a `logger` that records what would reach syslog.
+    const init = readFileSync(resolve(__dirname, '../files/etc/init.d/netboot'), 'utf8').replaceAll('/usr/bin/netboot', `"${process.execPath}" "${BUNDLE}" --root "${root}"`);
     const bin = mkdtempSync(join(tmpdir(), 'netboot-bin-'));
-    writeFileSync(join(bin, 'ubus'), '#!/bin/sh\necho "Command failed: Not found" >&2\nexit 4\n', { mode: 0o755 });
-    const reload = spawn('sh', ['-c', body], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '', PATH: `${bin}:${process.env.PATH}` } });
-    let out = '';
-    reload.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-    reload.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
-    await until('reload to wait for the start-up apply', () => out.includes(`waiting for the apply in progress (pid ${daemon.child.pid}) to finish`));
-    daemon.child.kill('SIGCONT');
+    writeFileSync(join(bin, 'init'), init);
+    const syslog = join(bin, 'syslog');
+    writeFileSync(join(bin, 'logger'), `#!/bin/sh\nwhile getopts t:p: o; do case $o in p) prio=$OPTARG;; esac; done\nwhile IFS= read -r line; do echo "$prio $line" >> ${syslog}; done\n`, { mode: 0o755 });
+    const reload = spawn('sh', ['-c', '. "$0"; reload_service', join(bin, 'init')], { stdio: 'ignore', env: { ...process.env, NODE_OPTIONS: '', PATH: `${bin}:${process.env.PATH}` } });
+    const said = () => (existsSync(syslog) ? readFileSync(syslog, 'utf8') : '');
+    await until('reload to wait for the start-up apply', () => said().includes(`daemon.err netboot: waiting for the apply in progress (pid ${started.child.pid}) to finish`));
+    started.child.kill('SIGCONT');
     const [code] = await once(reload, 'exit');
-    expect(code, out).toBe(0);
-    expect(out).not.toMatch(/interrupted|another netboot/);
-    await until('the start-up apply', () => daemon.out().includes('netboot: apply ok: applied:'));
-    daemon.child.kill('SIGTERM');
-    await daemon.exit;
+    expect(code, said()).toBe(0);
+    expect(said()).not.toMatch(/interrupted|another netboot/);
+    expect(await started.exit, started.out()).toBe(0);
+    expect(started.out()).toMatch(/netboot: applied: /);
     expect(snapshot(root)).toEqual(WHOLLY_NEW);
   });
 });

@@ -101,7 +101,7 @@ function parseLoosely(root: RouterRoot, name: string): UciPackage | undefined {
 
 /**
  * The TFTP root by the loader's own rule, read cheaply and without validating
- * anything else: for the daemon's DHCP/TFTP events, which come often, and for
+ * anything else: for the journeys `clients` folds, which LuCI polls, and for
  * disable, which must work whatever the config holds.
  */
 export function tftpRootOf(root: RouterRoot, dhcp = parseLoosely(root, 'dhcp')): string {

@@ -1,8 +1,9 @@
-// One apply at a time: the daemon (its start-up apply, a reload trigger) and a
-// person at the shell may each start one. The lock file names its owner (pid
-// and the process's start time, so a reused pid is not mistaken for it) from
-// its first instant: it is written under a temporary name and hard-linked into
-// place, and link(2) fails when a lock is already there. A live owner is
+// One apply at a time: the service (its start, its reload trigger), LuCI
+// through the rpcd plugin and a person at the shell may each start one. The
+// lock file names its owner (pid and the process's start time, so a reused
+// pid is not mistaken for it) from its first instant: it is written under a
+// temporary name and hard-linked into place, and link(2) fails when a lock is
+// already there. A live owner is
 // waited for, up to a bound; a dead owner's lock is taken over.
 
 import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
