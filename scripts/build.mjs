@@ -1,4 +1,7 @@
-// Bundles src/cli/main.ts into ONE file that runs under node 18 and 20 with no node_modules.
+// Bundles src/cli/main.ts into ONE file that runs with no node_modules under
+// node 18 and 20 and under qjs --std (docs/engines.md). An iife, not cjs: its
+// require() shim is safe where there is no require, and the node side of
+// src/platform is reached only through a require() esbuild initialises lazily.
 import { build } from 'esbuild';
 import { readFileSync, chmodSync } from 'node:fs';
 
@@ -25,7 +28,7 @@ await build({
   minify: true,
   platform: 'node',
   target: 'node18',
-  format: 'cjs',
+  format: 'iife',
   legalComments: 'none',
   banner: { js: '#!/usr/bin/env node' },
   define: { NETBOOT_VERSION: JSON.stringify(pkg.version) },

@@ -2,13 +2,13 @@
 // files netboot would write and the ones on disk, the dhcp sections it would
 // change. Reading only; src/app/apply.ts does the writing.
 
-import { join } from 'node:path';
 import { DEFAULT_TFTP_ROOT, loadConfig, mainSection, resolveTftpRoot } from '../config/load';
 import type { LoadResult, Problem } from '../config/model';
 import type { DhcpBackend } from '../dhcp/backend';
 import { desiredDhcp, OWNED_MARK } from '../dhcp/desired';
 import { planDhcp, type DhcpPlan } from '../dhcp/plan';
 import type { RouterRoot } from '../fs/root';
+import { join } from '../fs/path';
 import { readTree } from '../fs/tree';
 import { OWNED_DIR, renderFiles } from '../ipxe/render';
 import { planFiles, type FilePlan } from '../plan/files';

@@ -5,10 +5,12 @@
 // other commands beside an apply in progress and then let it go on (SIGCONT).
 // Unset, it costs nothing.
 
-const [point, action] = (process.env.NETBOOT_FAILPOINT ?? '').split(':');
+import { platform } from '../platform';
+
+const [point, action] = (platform.env('NETBOOT_FAILPOINT') ?? '').split(':');
 const [target, nth] = point.split('#');
 let reached = 0;
 
 export function failpoint(step: string): void {
-  if (step === target && ++reached === Number(nth ?? 1)) process.kill(process.pid, action === 'stop' ? 'SIGSTOP' : 'SIGKILL');
+  if (step === target && ++reached === Number(nth ?? 1)) platform.killSelf(action === 'stop' ? 'SIGSTOP' : 'SIGKILL');
 }

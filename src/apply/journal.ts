@@ -3,9 +3,10 @@
 // failure restores from it at once; a killed process leaves it behind and
 // the next netboot run restores from it first (see docs/design.md).
 
-import { readFileSync, rmSync } from 'node:fs';
 import type { DhcpEdit } from '../dhcp/backend';
 import { writeFileAtomic } from '../fs/atomic';
+import { readIfThere } from '../fs/root';
+import { platform } from '../platform';
 import type { UciSection } from '../uci';
 
 export interface JournalFile {
@@ -48,17 +49,11 @@ export class Journal {
   }
 
   read(): JournalData | undefined {
-    let text: string;
-    try {
-      text = readFileSync(this.path, 'utf8');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw e;
-    }
-    return JSON.parse(text) as JournalData;
+    const text = readIfThere(this.path);
+    return text === undefined ? undefined : (JSON.parse(text) as JournalData);
   }
 
   end(): void {
-    rmSync(this.path, { force: true });
+    platform.remove(this.path);
   }
 }

@@ -1,13 +1,15 @@
 // One apply at a time: the service (its start, its reload trigger), LuCI
 // through the rpcd plugin and a person at the shell may each start one. The
-// lock file names its owner (pid and the process's start time, so a reused
-// pid is not mistaken for it) from its first instant: it is written under a
-// temporary name and hard-linked into place, and link(2) fails when a lock is
-// already there. A live owner is
-// waited for, up to a bound; a dead owner's lock is taken over.
+// lock names its owner (pid and
+// the process's start time, so a reused pid is not mistaken for it) from its
+// first instant: it is a symbolic link whose target is that text, and
+// symlink(2) creates it in one step and fails when a lock is already there
+// (both engines have symlink; quickjs has no link). A live owner is waited
+// for, up to a bound; a dead owner's lock is taken over.
 
-import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname } from '../fs/path';
+import { readIfThere } from '../fs/root';
+import { isErrno, platform } from '../platform';
 
 export class LockBusy extends Error {}
 
@@ -21,7 +23,7 @@ export interface LockOptions {
 
 const LOCK_WAIT_MS = 90_000;
 /**
- * A lock file without an owner in it can only come from a netboot older than
+ * A lock without an owner in it can only be a file from a netboot older than
  * this one, caught between creating the file and writing its pid: held while
  * that young.
  */
@@ -32,14 +34,14 @@ let counter = 0;
 /** Field 22 of /proc/PID/stat: when the process started, in clock ticks after boot; undefined without /proc. */
 function startTime(pid: number): string | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = platform.readText(`/proc/${pid}/stat`);
     return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
   } catch {
     return undefined;
   }
 }
 
-const identity = () => `${process.pid} ${startTime(process.pid) ?? ''}\n`;
+const identity = () => `${platform.pid} ${startTime(platform.pid) ?? ''}`;
 
 /** Locks this process holds now: a lock naming us and not in here is a leftover. */
 const held = new Set<string>();
@@ -49,23 +51,22 @@ function liveOwner(path: string, text: string): number | null | undefined {
   const m = /^(\d+)(?: (\d*))?\n?$/.exec(text);
   if (!m) return undefined;
   const pid = Number(m[1]);
-  if (pid === process.pid) return held.has(path) ? pid : null;
-  try {
-    process.kill(pid, 0);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return null;
-  }
+  if (pid === platform.pid) return held.has(path) ? pid : null;
+  if (!platform.alive(pid)) return null;
   // A pid the kernel has since given to another process.
   const now = startTime(pid);
   return m[2] && now && now !== m[2] ? null : pid;
 }
 
+/** The lock's text (a link's target; a file's text, as older netboots wrote it) and age. */
 function read(path: string): { text: string; ageMs: number } | undefined {
+  const st = platform.stat(path);
+  if (!st) return undefined;
   try {
-    const text = readFileSync(path, 'utf8');
-    return { text, ageMs: Date.now() - statSync(path).mtimeMs };
+    const text = st.kind === 'link' ? platform.readlink(path) : readIfThere(path);
+    return text === undefined ? undefined : { text, ageMs: Date.now() - st.mtimeMs };
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (isErrno(e, 'ENOENT')) return undefined;
     throw e;
   }
 }
@@ -94,55 +95,48 @@ export function lockHolder(path: string): number | undefined {
  * (its text differs) and put back instead of deleted.
  */
 function takeOver(path: string, dead: string): void {
-  const aside = `${path}.stale-${process.pid}-${counter++}`;
+  const aside = `${path}.stale-${platform.pid}-${counter++}`;
   try {
-    renameSync(path, aside);
+    platform.rename(path, aside);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    if (isErrno(e, 'ENOENT')) return;
     throw e;
   }
   try {
-    if (readFileSync(aside, 'utf8') !== dead) linkSync(aside, path);
+    const text = read(aside)?.text;
+    if (text !== undefined && text !== dead) platform.symlink(text, path);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    if (!isErrno(e, 'EEXIST')) throw e;
   } finally {
-    rmSync(aside, { force: true });
+    platform.remove(aside);
   }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 export async function withLock<T>(path: string, fn: () => Promise<T>, opts: LockOptions = {}): Promise<T> {
   const waitMs = opts.waitMs ?? LOCK_WAIT_MS;
-  mkdirSync(dirname(path), { recursive: true });
+  platform.mkdirp(dirname(path));
   const me = identity();
-  const tmp = `${path}.new-${process.pid}-${counter++}`;
-  writeFileSync(tmp, me, { mode: 0o600 });
   const since = Date.now();
   let waiting = false;
-  try {
-    for (;;) {
-      try {
-        linkSync(tmp, path);
-        break;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      }
-      const seen = inspect(path);
-      if (!seen.busy) {
-        if (seen.text !== undefined) takeOver(path, seen.text);
-        continue;
-      }
-      if (Date.now() - since >= waitMs) {
-        const who = seen.pid ? `another netboot (pid ${seen.pid})` : 'another netboot';
-        throw new LockBusy(`${who} has been applying for over ${Math.round(waitMs / 1000)} s; try again when it is done`);
-      }
-      if (!waiting) opts.onWait?.(seen.pid);
-      waiting = true;
-      await sleep(opts.pollMs ?? 100);
+  for (;;) {
+    try {
+      platform.symlink(me, path);
+      break;
+    } catch (e) {
+      if (!isErrno(e, 'EEXIST')) throw e;
     }
-  } finally {
-    rmSync(tmp, { force: true });
+    const seen = inspect(path);
+    if (!seen.busy) {
+      if (seen.text !== undefined) takeOver(path, seen.text);
+      continue;
+    }
+    if (Date.now() - since >= waitMs) {
+      const who = seen.pid ? `another netboot (pid ${seen.pid})` : 'another netboot';
+      throw new LockBusy(`${who} has been applying for over ${Math.round(waitMs / 1000)} s; try again when it is done`);
+    }
+    if (!waiting) opts.onWait?.(seen.pid);
+    waiting = true;
+    await platform.sleep(opts.pollMs ?? 100);
   }
   held.add(path);
   try {
@@ -150,6 +144,6 @@ export async function withLock<T>(path: string, fn: () => Promise<T>, opts: Lock
   } finally {
     held.delete(path);
     // Only our own lock: never one that replaced it.
-    if (read(path)?.text === me) rmSync(path, { force: true });
+    if (read(path)?.text === me) platform.remove(path);
   }
 }

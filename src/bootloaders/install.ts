@@ -3,13 +3,10 @@
 // serves them as an unprivileged user inside its jail). Every file is fetched
 // and verified before any is written, so a bad checksum installs nothing.
 
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { get as httpGet } from 'node:http';
-import { get as httpsGet } from 'node:https';
-import { join } from 'node:path';
 import type { Settings } from '../config/model';
 import { writeFileAtomic } from '../fs/atomic';
+import { join } from '../fs/path';
+import { isErrno, nodeOnly, platform } from '../platform';
 
 export interface Installed {
   name: string;
@@ -23,7 +20,8 @@ const isUrl = (s: string) => /^https?:\/\//.test(s);
 
 function fetchUrl(url: string, redirects = 5): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
-    const req = (url.startsWith('https:') ? httpsGet : httpGet)(url, { timeout: 30000 }, (res) => {
+    const { http, https } = nodeOnly('bootloaders install from a URL');
+    const req = (url.startsWith('https:') ? https : http).get(url, { timeout: 30000 }, (res) => {
       const code = res.statusCode ?? 0;
       if (code >= 300 && code < 400 && res.headers.location && redirects > 0) {
         res.resume();
@@ -46,12 +44,12 @@ function fetchUrl(url: string, redirects = 5): Promise<Buffer | undefined> {
   });
 }
 
-async function read(from: string, name: string): Promise<Buffer | undefined> {
+async function read(from: string, name: string): Promise<Uint8Array | undefined> {
   if (isUrl(from)) return fetchUrl(`${from.replace(/\/?$/, '/')}${name}`);
   try {
-    return readFileSync(join(from, name));
+    return platform.readBytes(join(from, name));
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (isErrno(e, 'ENOENT')) return undefined;
     throw e;
   }
 }
@@ -60,7 +58,7 @@ async function read(from: string, name: string): Promise<Buffer | undefined> {
 async function expectedSums(from: string, given: string[], names: string[]): Promise<Map<string, string>> {
   const sums = new Map<string, string>();
   const file = await read(from, 'SHA256SUMS');
-  for (const line of file?.toString('utf8').split('\n') ?? []) {
+  for (const line of (file ? Buffer.from(file).toString('utf8') : '').split('\n')) {
     const m = /^([0-9a-fA-F]{64})\s+\*?(\S+)$/.exec(line.trim());
     if (m) sums.set(m[2], m[1].toLowerCase());
   }
@@ -77,7 +75,8 @@ async function expectedSums(from: string, given: string[], names: string[]): Pro
 export async function installBootloaders(s: Settings, tftpDir: string, from: string, sha256: string[]): Promise<Installed[]> {
   const required = [s.bootloaders.bios, s.bootloaders.efi64];
   const wanted = [...new Set([...required, 'undionly.kpxe', 'snponly.efi', 'ipxe.efi', s.bootloaders.arm64])];
-  const found = new Map<string, Buffer>();
+  const { crypto } = nodeOnly('bootloaders install');
+  const found = new Map<string, Uint8Array>();
   for (const name of wanted) {
     const data = await read(from, name);
     if (data) found.set(name, data);
@@ -90,7 +89,7 @@ export async function installBootloaders(s: Settings, tftpDir: string, from: str
   }
   const out: Installed[] = [];
   for (const [name, data] of found) {
-    const sum = createHash('sha256').update(data).digest('hex');
+    const sum = crypto.createHash('sha256').update(data).digest('hex');
     const want = sums.get(name);
     if (want && want !== sum) throw new BootloaderError(`refusing ${name}: its SHA-256 is ${sum}, expected ${want}; nothing was installed`);
     out.push({ name, bytes: data.length, sha256: sum });

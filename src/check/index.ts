@@ -2,10 +2,10 @@
 // every boot loader and netboot script over TFTP from the router, every iSCSI
 // portal, every installer file over HTTP.
 
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { InstallerSpec, Model } from '../config/model';
 import { joinUrl } from '../config/values';
+import { join } from '../fs/path';
+import { platform } from '../platform';
 import { type Check, httpHead, tcpConnect, tftpFetch } from './probes';
 
 export type { Check } from './probes';
@@ -33,7 +33,7 @@ export async function runChecks(m: Model, tftpDir: string, tftpServer: string): 
   const s = m.settings;
   const local = (p: string) => {
     try {
-      return readFileSync(join(tftpDir, p));
+      return platform.readBytes(join(tftpDir, p));
     } catch {
       return undefined;
     }

@@ -1,9 +1,7 @@
 // The network probes behind `netboot check`: each proves one link of the boot
 // chain is servable and answers with a sentence, never throws.
 
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
-import { connect } from 'node:net';
+import { nodeOnly, platform } from '../platform';
 
 export interface Check {
   name: string;
@@ -11,14 +9,14 @@ export interface Check {
   detail: string;
 }
 
-const ms = (t: bigint) => `${(Number(process.hrtime.bigint() - t) / 1e6).toFixed(0)} ms`;
+const ms = (t: number) => `${(platform.now() - t).toFixed(0)} ms`;
 
 /** Fetches a file over TFTP exactly as a PXE client would, and compares it with what netboot wrote. */
-export async function tftpFetch(host: string, path: string, expected: Buffer): Promise<Check> {
+export async function tftpFetch(host: string, path: string, expected: Uint8Array): Promise<Check> {
   const name = `tftp ${path}`;
-  const start = process.hrtime.bigint();
+  const start = platform.now();
   try {
-    const { default: Client } = await import('tftp/lib/client');
+    const Client = await nodeOnly('the TFTP probe').tftpClient();
     const got = await new Promise<Buffer>((resolve, reject) => {
       const chunks: Buffer[] = [];
       const s = new Client({ host, retries: 2, timeout: 2000 }).createGetStream(path);
@@ -36,9 +34,10 @@ export async function tftpFetch(host: string, path: string, expected: Buffer): P
 /** An iSCSI portal that accepts a TCP connection; the login itself is iPXE's. */
 export function tcpConnect(host: string, port: number, timeoutMs = 3000): Promise<Check> {
   const name = `iscsi ${host}:${port}`;
-  const start = process.hrtime.bigint();
+  const start = platform.now();
+  const { net } = nodeOnly('the iSCSI probe');
   return new Promise((resolve) => {
-    const sock = connect({ host: host.replace(/^\[|\]$/g, ''), port });
+    const sock = net.connect({ host: host.replace(/^\[|\]$/g, ''), port });
     const done = (ok: boolean, detail: string) => {
       sock.destroy();
       resolve({ name, ok, detail });
@@ -52,8 +51,9 @@ export function tcpConnect(host: string, port: number, timeoutMs = 3000): Promis
 /** HEAD of an installer file: the NAS must serve it before a client asks. */
 export function httpHead(url: string, timeoutMs = 5000): Promise<Check> {
   const name = `http ${url}`;
+  const { http, https } = nodeOnly('the HTTP probe');
   return new Promise((resolve) => {
-    const req = (url.startsWith('https:') ? httpsRequest : httpRequest)(url, { method: 'HEAD', timeout: timeoutMs }, (res) => {
+    const req = (url.startsWith('https:') ? https : http).request(url, { method: 'HEAD', timeout: timeoutMs }, (res) => {
       res.resume();
       const code = res.statusCode ?? 0;
       const size = res.headers['content-length'];

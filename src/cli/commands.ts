@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { applyConfig, applyNotice, underLock } from '../app/apply';
 import type { LockOptions } from '../apply/lock';
 import { checkReport, operations, previewScript } from '../app/operations';
@@ -8,15 +7,16 @@ import { computeState, readState, type AppContext, type State } from '../app/sta
 import { changeCount } from '../dhcp/plan';
 import { openDhcpBackend } from '../dhcp/select';
 import { applyFilePlan } from '../fs/apply';
+import { join } from '../fs/path';
 import { pluginReply } from '../rpcd/plugin';
-import { readFileSync } from 'node:fs';
 import { RouterRoot } from '../fs/root';
+import { platform } from '../platform';
 import type { Args, COMMANDS } from './args';
 
 export type CommandName = (typeof COMMANDS)[number];
 
-const out = (s: string) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
-const err = (s: string) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`);
+const out = (s: string) => platform.write('stdout', s.endsWith('\n') ? s : `${s}\n`);
+const err = (s: string) => platform.write('stderr', s.endsWith('\n') ? s : `${s}\n`);
 const json = (v: unknown) => out(JSON.stringify(v, null, 2));
 
 /** Errors and warnings to stderr; true when there were no errors. */
@@ -158,10 +158,8 @@ export const commands: Record<CommandName, (a: Args) => Promise<number>> = {
     return 0;
   },
 
-  /** rpcd reads the reply and ignores the exit status; failures are in the reply. */
-  async rpcd(a) {
-    const input = a.words[0] === 'call' ? readFileSync(0, 'utf8') : '';
-    out(await pluginReply(operations(context(a)), a.words, input));
+import { join } from '../fs/path';
+import { pluginReply } from '../rpcd/plugin';
     return 0;
   },
 };

@@ -3,6 +3,7 @@
 
 import { announce, commands, type CommandName } from './commands';
 import { UsageError, parseArgs, usage } from './args';
+import { platform } from '../platform';
 
 declare const NETBOOT_VERSION: string;
 
@@ -12,27 +13,26 @@ async function main(argv: string[]): Promise<number> {
     args = parseArgs(argv);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
-    process.stderr.write(`netboot: ${e.message}\nTry "netboot --help".\n`);
+    platform.write('stderr', `netboot: ${e.message}\nTry "netboot --help".\n`);
     return 2;
   }
   if (args.help) {
-    process.stdout.write(usage());
+    platform.write('stdout', usage());
     return 0;
   }
   if (args.version) {
-    process.stdout.write(`netboot ${NETBOOT_VERSION}\n`);
+    platform.write('stdout', `netboot ${NETBOOT_VERSION}\n`);
     return 0;
   }
   announce(args);
   return commands[args.command as CommandName](args);
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
+// Every rejection is caught here: qjs reports an unhandled one only when its job queue drains.
+main(platform.argv).then(
+  (code) => platform.exit(code),
   (e: Error) => {
-    process.stderr.write(`netboot: ${e.message}\n`);
-    process.exitCode = 1;
+    platform.write('stderr', `netboot: ${e.message}\n`);
+    platform.exit(1);
   },
 );

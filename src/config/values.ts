@@ -2,6 +2,8 @@
 // sentence saying what is allowed; the caller adds netboot.SECTION.OPTION and
 // the value itself.
 
+import { parseUrl } from './url';
+
 export type Checked<T> = { ok: true; value: T } | { ok: false; allowed: string };
 
 const ok = <T>(value: T): Checked<T> => ({ ok: true, value });
@@ -68,7 +70,7 @@ export function checkIqn(s: string): Checked<string> {
   return IQN.test(s) || EUI.test(s) || NAA.test(s) ? ok(s) : no(IQN_RULE);
 }
 
-const SCHEMES = ['http:', 'https:', 'tftp:'];
+const SCHEMES = ['http', 'https', 'tftp'];
 export const URL_RULE = 'an http://, https:// or tftp:// URL with a host, without spaces or commas';
 
 /**
@@ -77,13 +79,8 @@ export const URL_RULE = 'an http://, https:// or tftp:// URL with a host, withou
  */
 export function checkUrl(s: string): Checked<string> {
   if (/[\s,]/.test(s)) return no(URL_RULE);
-  let u: URL;
-  try {
-    u = new URL(s.replaceAll('{arch}', 'arch'));
-  } catch {
-    return no(URL_RULE);
-  }
-  if (!SCHEMES.includes(u.protocol) || !u.hostname) return no(URL_RULE);
+  const u = parseUrl(s.replaceAll('{arch}', 'arch'));
+  if (!u || !SCHEMES.includes(u.scheme) || !u.host) return no(URL_RULE);
   return ok(s);
 }
 
@@ -102,7 +99,8 @@ export function isAbsoluteUrl(s: string): boolean {
 /** Joins a relative path to a folder URL; a path starting with '/' is taken from the server's root. */
 export function joinUrl(base: string, path: string): string {
   if (isAbsoluteUrl(path)) return path;
-  if (path.startsWith('/')) return new URL(base).origin + path;
+  // Bases are validated URLs by the time they are joined.
+  if (path.startsWith('/')) return parseUrl(base)!.prefix + path;
   return base + path.replace(/^\.\//, '');
 }
 

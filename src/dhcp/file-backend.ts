@@ -2,8 +2,8 @@
 // does not own left byte for byte as it was. Off a router there is no dnsmasq
 // to reload; whoever runs the root (the boot lab) restarts its own.
 
-import { statSync } from 'node:fs';
 import { writeFileAtomic } from '../fs/atomic';
+import { platform } from '../platform';
 import type { RouterRoot } from '../fs/root';
 import { editUci, parseUci, type UciPackage } from '../uci';
 import type { DhcpBackend, DhcpEdit } from './backend';
@@ -44,9 +44,5 @@ export class FileDhcpBackend implements DhcpBackend {
 }
 
 function modeOf(path: string): number {
-  try {
-    return statSync(path).mode & 0o777;
-  } catch {
-    return 0o644;
-  }
+  return (platform.stat(path)?.mode ?? 0o644) & 0o777;
 }

@@ -1,8 +1,8 @@
 // Picks how dhcp is read and changed (docs/design.md): a --root folder's file;
 // on a router, rpcd over ubus with netboot's own session; else the uci command.
 
-import { existsSync } from 'node:fs';
 import type { RouterRoot } from '../fs/root';
+import { platform } from '../platform';
 import { DEFAULT_SOCKET_PATHS, UbusClient } from '../ubus';
 import type { DhcpBackend } from './backend';
 import { FileDhcpBackend } from './file-backend';
@@ -15,8 +15,10 @@ export interface BackendOptions {
 
 export async function openDhcpBackend(root: RouterRoot, opts: BackendOptions = {}): Promise<DhcpBackend> {
   if (root.dir !== '/') return new FileDhcpBackend(root);
-  const socket = opts.ubusSocket ?? DEFAULT_SOCKET_PATHS.find((p) => existsSync(p));
+  const exists = (p: string) => platform.stat(p) !== undefined;
+  // The native ubus client needs node's sockets; under qjs the uci command stands in.
+  const socket = platform.net && (opts.ubusSocket ?? DEFAULT_SOCKET_PATHS.find(exists));
   if (socket) return new UbusDhcpBackend(await UbusClient.connect({ path: socket }));
-  if (['/sbin/uci', '/usr/sbin/uci', '/bin/uci'].some((p) => existsSync(p))) return new UciCliDhcpBackend();
+  if (['/sbin/uci', '/usr/sbin/uci', '/bin/uci'].some(exists)) return new UciCliDhcpBackend();
   return new FileDhcpBackend(root);
 }

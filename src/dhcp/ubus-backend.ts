@@ -5,7 +5,7 @@
 // dnsmasq's init script; netboot asks for a reload itself only when there is
 // no such trigger, so dnsmasq is reloaded once per commit.
 
-import { execFileSync } from 'node:child_process';
+import { run } from '../platform';
 import type { UbusClient } from '../ubus';
 import type { UciPackage } from '../uci';
 import type { DhcpBackend, DhcpEdit } from './backend';
@@ -86,7 +86,7 @@ export class UbusDhcpBackend implements DhcpBackend {
     try {
       await this.ubus.call('rc', 'init', { name: 'dnsmasq', action: 'reload' }, { timeoutMs: 30000 });
     } catch {
-      execFileSync('/etc/init.d/dnsmasq', ['reload'], { stdio: 'ignore', timeout: 30000 });
+      run(['/etc/init.d/dnsmasq', 'reload']);
     }
     return true;
   }

@@ -2,7 +2,7 @@
 // `uci commit dhcp` also commits changes other people left pending in
 // /tmp/.uci/dhcp, which the rpcd backend avoids.
 
-import { execFileSync } from 'node:child_process';
+import { platform, run } from '../platform';
 import { quoteUci, parseUci, type UciPackage } from '../uci';
 import type { DhcpBackend, DhcpEdit } from './backend';
 import type { DnsmasqInstance } from './settle';
@@ -13,8 +13,8 @@ export class UciCliDhcpBackend implements DhcpBackend {
   /** `uci` is the command and its leading arguments (tests add `-c DIR`). */
   constructor(private readonly uci: string[] = ['uci']) {}
 
-  private run(args: string[], input?: string): string {
-    return execFileSync(this.uci[0], [...this.uci.slice(1), ...args], { encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'pipe'] });
+  private run(args: string[], stdin?: string): string {
+    return run([...this.uci, ...args], stdin);
   }
 
   async read(): Promise<UciPackage | undefined> {
@@ -46,20 +46,19 @@ export class UciCliDhcpBackend implements DhcpBackend {
   }
 
   async reloadDnsmasq(): Promise<boolean> {
-    execFileSync('/etc/init.d/dnsmasq', ['reload'], { stdio: 'ignore', timeout: 30000 });
+    run(['/etc/init.d/dnsmasq', 'reload']);
     return true;
   }
 
   async dnsmasqInstances(): Promise<DnsmasqInstance[]> {
-    try {
-      return execFileSync('pidof', ['dnsmasq'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
-        .trim()
-        .split(/\s+/)
-        .map((pid) => ({ running: true, pid: Number(pid) }));
-    } catch {
-      return [];
-    }
+    const r = platform.exec(['pidof', 'dnsmasq']);
+    if (r.status !== 0) return [];
+    return r.stdout
+      .trim()
+      .split(/\s+/)
+      .map((pid) => ({ running: true, pid: Number(pid) }));
   }
 
   close(): void {}
 }
+

@@ -1,57 +1,59 @@
-// The only place netboot writes files. A write goes to a temporary file in the
-// same folder, is flushed, then renamed over the old one: a reader (dnsmasq's
-// TFTP server, or the next render) sees the old file or the new one, never a
-// torn one, even if netboot is killed half way.
+// The only place netboot writes files. Every write goes to a temporary file in
+// the same folder, is flushed, then renamed over the old one: a reader
+// (dnsmasq's TFTP server, or the next render) sees the old file or the new
+// one, never a torn one, even if netboot is killed half way. Many files go in
+// phases (write every temp, flush them, rename, flush the folders), so qjs,
+// whose only flush is a `sync` process, starts two per batch, not two per file.
 
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { platform } from '../platform';
+import { basename, dirname, join } from './path';
 
 let counter = 0;
 
 /** Temporary files carry this mark, so a later run can recognise and sweep leftovers. */
 export const TEMP_MARK = '.netboot-tmp-';
 
+export interface FileWrite {
+  path: string;
+  data: string | Uint8Array;
+  mode: number;
+}
+
 /**
- * `syncFolder: false` leaves the folder's fsync to the caller, who writes many
- * files into it and syncs it once at the end (see syncDir).
+ * Writes `writes` in their order, then removes `removes`; `afterEach` runs
+ * after each rename and each removal (fault injection). `durable: false` skips
+ * the flushes, for files in RAM.
  */
-export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644, syncFolder = true): void {
-  const dir = dirname(path);
-  mkdirSync(dir, { recursive: true, mode: 0o755 });
-  const tmp = join(dir, `.${basename(path)}${TEMP_MARK}${process.pid}-${counter++}`);
-  const fd = openSync(tmp, 'w', mode);
+export function commitFiles(writes: FileWrite[], removes: string[] = [], afterEach?: () => void, durable = true): void {
+  const flush = (paths: string[]) => durable && platform.flush(paths);
+  const temps: string[] = [];
   try {
-    writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
-    fsyncSync(fd);
-  } catch (e) {
-    closeSync(fd);
-    unlinkSync(tmp);
-    throw e;
-  }
-  closeSync(fd);
-  try {
-    renameSync(tmp, path);
-  } catch (e) {
-    unlinkSync(tmp);
-    throw e;
-  }
-  if (syncFolder) syncDir(dir);
-}
-
-export function removeFile(path: string, syncFolder = true): void {
-  rmSync(path, { force: true });
-  if (syncFolder) syncDir(dirname(path));
-}
-
-/** Makes renames and removals in `dir` durable. */
-export function syncDir(dir: string): void {
-  let fd: number | undefined;
-  try {
-    fd = openSync(dir, 'r');
-    fsyncSync(fd);
-  } catch {
-    // Some file systems refuse fsync on folders; the rename is still atomic there.
+    for (const w of writes) {
+      const dir = dirname(w.path);
+      platform.mkdirp(dir);
+      const tmp = join(dir, `.${basename(w.path)}${TEMP_MARK}${platform.pid}-${counter++}`);
+      temps.push(tmp);
+      platform.writeFile(tmp, w.data, w.mode);
+    }
+    flush(temps);
+    writes.forEach((w, i) => {
+      platform.rename(temps[i], w.path);
+      temps[i] = '';
+      afterEach?.();
+    });
   } finally {
-    if (fd !== undefined) closeSync(fd);
+    for (const tmp of temps) if (tmp) platform.remove(tmp);
   }
+  const dirs = new Set(writes.map((w) => dirname(w.path)));
+  flush([...dirs]);
+  if (!removes.length) return;
+  for (const path of removes) {
+    platform.remove(path);
+    afterEach?.();
+  }
+  flush([...new Set(removes.map(dirname))]);
+}
+
+export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644, durable = true): void {
+  commitFiles([{ path, data, mode }], [], undefined, durable);
 }

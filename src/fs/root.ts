@@ -2,14 +2,14 @@
 // one: /etc/config/netboot is read from DIR/etc/config/netboot, the TFTP root
 // /srv/tftp is written at DIR/srv/tftp.
 
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { isErrno, platform } from '../platform';
+import { join, resolve } from './path';
 
 export class RouterRoot {
   readonly dir: string;
 
   constructor(dir = '/') {
-    this.dir = resolve(dir);
+    this.dir = resolve(platform.cwd(), dir);
   }
 
   /** The real location of an absolute router path. */
@@ -23,11 +23,16 @@ export class RouterRoot {
 
   /** A UCI file's text, or undefined when the router has no such config. */
   readConfig(name: string): string | undefined {
-    try {
-      return readFileSync(this.configPath(name), 'utf8');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw e;
-    }
+    return readIfThere(this.configPath(name));
+  }
+}
+
+/** A file's text, or undefined when there is no such file. */
+export function readIfThere(path: string): string | undefined {
+  try {
+    return platform.readText(path);
+  } catch (e) {
+    if (isErrno(e, 'ENOENT')) return undefined;
+    throw e;
   }
 }

@@ -6,7 +6,8 @@
 // client registers (addObject) receive INVOKEs and answer them with DATA then
 // STATUS, unless NO_REPLY is set.
 
-import * as net from 'node:net';
+import type { Socket } from 'node:net';
+import { nodeOnly } from '../platform';
 import { BlobWriter, MAX_MESSAGE_BYTES } from './blob';
 import { BlobmsgInputTable, BlobmsgTable, BlobmsgTypeName, blobmsgTypeId, decodeTable, putTable } from './blobmsg';
 import { Attr, encodeMessage, FrameReader, Message, MsgType, parseMessage } from './message';
@@ -96,7 +97,7 @@ export class UbusClient {
   private resolveClosed!: (reason: Error | undefined) => void;
 
   private constructor(
-    private readonly socket: net.Socket,
+    private readonly socket: Socket,
     private readonly timeoutMs: number,
     private readonly maxBytes: number,
   ) {
@@ -127,7 +128,7 @@ export class UbusClient {
   }
 
   private static open(path: string, timeoutMs: number, maxBytes: number): Promise<UbusClient> {
-    const client = new UbusClient(net.createConnection(path), timeoutMs, maxBytes);
+    const client = new UbusClient(nodeOnly('the native ubus client').net.createConnection(path), timeoutMs, maxBytes);
     const op = `connect ${path}`;
     return new Promise<UbusClient>((resolve, reject) => {
       const settle = (err?: Error): void => {
