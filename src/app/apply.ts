@@ -10,9 +10,9 @@ import { isEmptyEdit } from '../dhcp/backend';
 import { editFromPlan, undoFromPlan } from '../dhcp/edit';
 import { changeCount } from '../dhcp/plan';
 import { dnsmasqDown } from '../dhcp/settle';
-import { commitFiles } from '../fs/atomic';
+import { commitFiles, sweepTemps } from '../fs/atomic';
 import { applyFilePlan } from '../fs/apply';
-import { join } from '../fs/path';
+import { dirname, join } from '../fs/path';
 import { platform } from '../platform';
 import type { RouterRoot } from '../fs/root';
 import { writeLastApply } from './last-apply';
@@ -32,6 +32,8 @@ const lockOf = (root: RouterRoot) => root.path('/var/run/netboot/apply.lock');
 
 /** Puts files and dhcp back as the journal recorded them. */
 async function restore(j: JournalData, backend: DhcpBackend, dhcpTouched: boolean): Promise<void> {
+  // A run killed while renaming leaves the temporary files of the rest.
+  sweepTemps(new Set(j.files.map((f) => dirname(join(j.tftpDir, f.path)))));
   // One batch, so qjs flushes twice for the whole restore, not twice per file.
   commitFiles(
     j.files.flatMap((f) => (f.before === null ? [] : [{ path: join(j.tftpDir, f.path), data: f.before, mode: 0o644 }])),

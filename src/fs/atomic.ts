@@ -57,3 +57,12 @@ export function commitFiles(writes: FileWrite[], removes: string[] = [], afterEa
 export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644, durable = true): void {
   commitFiles([{ path, data, mode }], [], undefined, durable);
 }
+
+/** Removes the temporary files a killed run left in `dirs` (folders that are gone are fine). */
+export function sweepTemps(dirs: Iterable<string>): void {
+  for (const dir of dirs) {
+    for (const e of platform.stat(dir)?.kind === 'dir' ? platform.readdir(dir) : []) {
+      if (e.kind === 'file' && e.name.includes(TEMP_MARK)) platform.remove(join(dir, e.name));
+    }
+  }
+}
