@@ -2,7 +2,7 @@
 // 25.12) would run, with QuickJS compiled to WebAssembly and std/os provided by
 // test/helpers/qjs-host.mjs, in a process of its own (cwd, env, stdin, exit
 // status are that process's, as they would be qjs's).
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 
 export const QJS_CLI = resolve(__dirname, '../../scripts/qjs.mjs');
@@ -36,4 +36,28 @@ export function runQjs(bundlePath: string, args: string[] = [], opts: QjsOptions
   });
   if (r.error) throw r.error;
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** runQjs without blocking, so independent runs can overlap (each is a wasm engine start). */
+export function runQjsAsync(bundlePath: string, args: string[] = [], opts: QjsOptions = {}): Promise<QjsRun & { signal: NodeJS.Signals | null }> {
+  const env = { ...(opts.env ?? process.env) };
+  delete env.NODE_OPTIONS;
+  return spawnAsync(process.execPath, [QJS_CLI, bundlePath, ...args], { cwd: opts.cwd, env, stdin: opts.stdin });
+}
+
+export function spawnAsync(
+  file: string,
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; stdin?: string | Uint8Array },
+): Promise<QjsRun & { signal: NodeJS.Signals | null }> {
+  return new Promise((done, fail) => {
+    const child = spawn(file, args, { cwd: opts.cwd, env: opts.env });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stderr.on('data', (c: Buffer) => err.push(c));
+    child.on('error', fail);
+    child.on('close', (status, signal) => done({ status, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
+    child.stdin.end(opts.stdin ?? '');
+  });
 }
