@@ -53,15 +53,14 @@ function tree(dir: string, prefix = ''): Record<string, string> {
 }
 
 /**
- * Runs the steps under each engine on the same folder (so paths in messages
- * agree), set up afresh each time; returns each engine's outcomes and tree.
+ * Runs the steps under each engine at once, each on a router folder of its
+ * own set up alike; returns each engine's outcomes and tree, that folder's
+ * name replaced by <root>.
  */
 async function underEveryEngine(setup: Record<string, string>, steps: Step[]) {
-  const root = mkdtempSync(join(tmpdir(), 'netboot-engines-'));
-  const results: Record<string, { outcomes: (Outcome & { args: string })[]; files: Record<string, string> }> = {};
-  for (const [name, run] of ENGINES) {
-    rmSync(root, { recursive: true, force: true });
-    mkdirSync(root);
+  const runs = ENGINES.map(async ([name, run]) => {
+    const root = mkdtempSync(join(tmpdir(), 'netboot-engines-'));
+    const rooted = (s: string) => timeless(s).replaceAll(root, '<root>');
     for (const [path, text] of Object.entries(setup)) {
       mkdirSync(join(root, path, '..'), { recursive: true });
       writeFileSync(join(root, path), text);
@@ -74,12 +73,13 @@ async function underEveryEngine(setup: Record<string, string>, steps: Step[]) {
       }
       const [args, env] = Array.isArray(step) ? [step, {}] : [step.args, step.env];
       const r = await run(['--root', root, ...args], { ...process.env, ...env });
-      outcomes.push({ args: args.join(' '), status: r.status, signal: r.signal ?? null, stdout: timeless(r.stdout), stderr: timeless(r.stderr) });
+      outcomes.push({ args: args.join(' '), status: r.status, signal: r.signal ?? null, stdout: rooted(r.stdout), stderr: rooted(r.stderr) });
     }
-    results[name] = { outcomes, files: tree(root) };
-  }
-  rmSync(root, { recursive: true, force: true });
-  return results;
+    const files = Object.fromEntries(Object.entries(tree(root)).map(([k, v]) => [k, rooted(v)]));
+    rmSync(root, { recursive: true, force: true });
+    return [name, { outcomes, files }] as const;
+  });
+  return Object.fromEntries(await Promise.all(runs));
 }
 
 /** Each engine as node 20 did it; returns node 20's outcomes for the test's own checks. */
