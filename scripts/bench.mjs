@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 import { loadBenchCore } from './bench-core.mjs';
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
@@ -17,6 +18,21 @@ const core = await loadBenchCore();
 console.log('render: parse + validate + render, in process (baseline: the UCI parse alone)');
 for (const r of core.benchRender()) {
   console.log(`  ${String(r.hosts).padStart(6)} hosts: ${fmt(r.fullMs).padStart(10)}  (${r.files} files; parse alone ${fmt(r.parseMs)}, ratio ${(r.fullMs / r.parseMs).toFixed(1)}x)`);
+}
+
+// The same render under QuickJS (in wasm: slower than the router's native qjs) against node, in one run.
+const engineBench = here('../.cache/bench-engines.js');
+await build({ entryPoints: [here('../bench/engine-render.ts')], outfile: engineBench, bundle: true, platform: 'node', target: 'node18', format: 'iife', logLevel: 'warning' });
+const underEngine = (args) => {
+  const r = spawnSync(process.execPath, [...args, engineBench], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(r.stderr);
+  return JSON.parse(r.stdout);
+};
+const nodeRows = underEngine([]);
+const qjsRows = underEngine([here('./qjs.mjs')]);
+console.log('render under QuickJS 2025-09-13 in wasm vs node, in process (target: 1,000 hosts <= 200 ms under QuickJS)');
+for (const [i, q] of qjsRows.entries()) {
+  console.log(`  ${String(q.hosts).padStart(6)} hosts: qjs ${fmt(q.ms).padStart(10)}  node ${fmt(nodeRows[i].ms).padStart(9)}  (${(q.ms / nodeRows[i].ms).toFixed(1)}x)`);
 }
 
 // The whole CLI, writing files, on 1,000 hosts: first render and a no-op second render.
