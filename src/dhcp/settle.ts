@@ -8,6 +8,8 @@
 // reload sees "not running" and would roll back a good apply; so look until
 // every instance has kept one pid for a while, for longer than a respawn.
 
+import { platform } from '../platform';
+
 /** One dnsmasq process as the service manager reports it. */
 export interface DnsmasqInstance {
   running: boolean;
@@ -29,8 +31,6 @@ export function settleBoundMs(instances: DnsmasqInstance[]): number {
   const respawn = instances.length ? Math.max(...instances.map((i) => i.respawnMs ?? PROCD_RESPAWN_MS)) : PROCD_RESPAWN_MS;
   return 2 * respawn + SETTLE_MS;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Looks at dnsmasq until it has settled running (undefined) or the bound is
@@ -56,6 +56,6 @@ export async function dnsmasqDown(look: () => Promise<DnsmasqInstance[] | undefi
       const codes = exits.size ? ` (it exited with code ${[...exits].join(', ')})` : '';
       return `dnsmasq did not keep running in the ${Math.round(bound / 1000)} s after the reload${codes}`;
     }
-    await sleep(POLL_MS);
+    await platform.sleep(POLL_MS);
   }
 }

@@ -5,7 +5,7 @@
 // dnsmasq's init script; netboot asks for a reload itself only when there is
 // no such trigger, so dnsmasq is reloaded once per commit.
 
-import { run } from '../platform';
+import { platform, run } from '../platform';
 import type { UbusClient } from '../ubus';
 import type { UciPackage } from '../uci';
 import type { DhcpBackend, DhcpEdit } from './backend';
@@ -79,7 +79,7 @@ export class UbusDhcpBackend implements DhcpBackend {
     if (delay !== undefined) {
       // The commit queued that reload; procd does not report when its
       // trigger has run, so wait out its delay and the init script's run.
-      await new Promise((r) => setTimeout(r, delay + RELOAD_RUN_MS));
+      await platform.sleep(delay + RELOAD_RUN_MS);
       return true;
     }
     // rpcd's `rc` object answers only after the init script ran; older rpcd lacks it.

@@ -25,8 +25,6 @@ function attempt<T>(operation: string, path: string, fn: () => T): T {
 const kindOf = (d: { isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean }): FileKind =>
   d.isFile() ? 'file' : d.isDirectory() ? 'dir' : d.isSymbolicLink() ? 'link' : 'other';
 
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
-
 const net: NodeNet = {
   get net() {
     return require('node:net') as typeof import('node:net');
@@ -117,9 +115,7 @@ export function nodePlatform(): Platform {
     killSelf(signal) {
       process.kill(process.pid, signal);
     },
-    sleep(ms) {
-      Atomics.wait(sleeper, 0, 0, ms);
-    },
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     now: () => Number(process.hrtime.bigint()) / 1e6,
     net,
   };

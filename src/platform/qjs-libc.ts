@@ -67,6 +67,6 @@ export interface QjsOs {
   exec(argv: string[], options: QjsExecOptions): number;
   getpid(): number;
   kill(pid: number, signal: number): number;
-  sleep(ms: number): void;
+  setTimeout(fn: () => void, ms: number): unknown;
   now(): number;
 }

@@ -216,7 +216,7 @@ export function quickjsPlatform(): Platform {
     killSelf(signal) {
       os.kill(os.getpid(), signal === 'SIGKILL' ? SIGKILL : os.SIGSTOP);
     },
-    sleep: (ms) => os.sleep(ms),
+    sleep: (ms) => new Promise((resolve) => os.setTimeout(resolve, ms)),
     now: () => os.now(),
   };
 }

@@ -72,8 +72,8 @@ export interface Platform {
   alive(pid: number): boolean;
   /** Sends this process SIGKILL or SIGSTOP (fault injection in tests). */
   killSelf(signal: 'SIGKILL' | 'SIGSTOP'): void;
-  /** Blocks this process for `ms`. */
-  sleep(ms: number): void;
+  /** Resolves after `ms`; the event loop goes on meanwhile. */
+  sleep(ms: number): Promise<void>;
   /** A monotonic clock in milliseconds, for durations. */
   now(): number;
 

@@ -77,9 +77,9 @@ result.exec = [
 result.execTemps = platform.readdir('/tmp').filter((e) => e.name.startsWith(`.netboot-exec-${platform.pid}-`)).length;
 
 const t0 = platform.now();
-platform.sleep(30);
-result.slept = platform.now() - t0 >= 25;
-
-platform.write('stdout', JSON.stringify(result));
-platform.write('stderr', 'to stderr\n');
-platform.exit(5);
+platform.sleep(30).then(() => {
+  result.slept = platform.now() - t0 >= 25;
+  platform.write('stdout', JSON.stringify(result));
+  platform.write('stderr', 'to stderr\n');
+  platform.exit(5);
+});
