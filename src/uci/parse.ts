@@ -13,6 +13,17 @@ import { UciParseError, type UciPackage, type UciSection, type UciValue } from '
  */
 
 const NUL = '\0';
+/** What ends a run of plain characters in a word: quotes, #, ;, backslash, C's isspace, NUL. */
+const WORD_STOP = /["'#;\\\t\n\v\f\r \0]/g;
+/** What ends a run of plain characters inside quotes. */
+const QUOTED_STOP = { "'": /['\0]/g, '"': /["\\\0]/g };
+
+/**
+ * A line uci reads as one plain command, or as nothing (blank, a comment):
+ * keyword, an unquoted word, then an unquoted word or a single-quoted value
+ * on this line, and nothing else that could join, split or end a command.
+ */
+const PLAIN_LINE = /^(?:[\t ]*(config|option|list)[\t ]+([^\s'"#;\\]+)(?:[\t ]+(?:'([^'\n]*)'|([^\s'"#;\\]+)))?[\t ]*|[\t\v\f\r ]*(?:#[^\n]*)?)\n?$/;
 
 /** C `isspace` in the C locale. */
 function isSpace(c: string): boolean {
@@ -43,10 +54,16 @@ function splitLines(text: string): SourceLine[] {
   return lines;
 }
 
-/** The growing line buffer uci parses in, with the source offset of every character. */
+/**
+ * The growing line buffer uci parses in. A string, with where each line read
+ * into it came from: a character per array element cost too much under
+ * QuickJS, which has no JIT.
+ */
 class LineBuffer {
-  private chars: string[] = [];
-  private origin: number[] = [];
+  private text = '';
+  /** For each line in the buffer: where it starts in the buffer, and in the source. */
+  private starts: number[] = [];
+  private origins: number[] = [];
   private nextLine = 0;
   /** Like uci's `buf_filled`: it does not shrink when a read hits the end of the file. */
   filled = 0;
@@ -60,8 +77,19 @@ class LineBuffer {
     return this.nextLine < this.lines.length;
   }
 
+  /** The next source line, not yet read. */
+  peek(): SourceLine {
+    return this.lines[this.nextLine]!;
+  }
+
+  /** Passes over the next line without reading it into the buffer. */
+  skip(): void {
+    const line = this.lines[this.nextLine++]!;
+    this.consumed = line.start + line.text.length;
+  }
+
   at(i: number): string {
-    return i < this.chars.length ? this.chars[i]! : NUL;
+    return i < this.text.length ? this.text[i]! : NUL;
   }
 
   get cur(): string {
@@ -69,30 +97,42 @@ class LineBuffer {
   }
 
   slice(from: number, to: number): string {
-    return this.chars.slice(from, to).join('');
+    return this.text.slice(from, to);
   }
 
   cut(i: number): void {
-    if (i < this.chars.length) this.chars[i] = NUL;
+    if (i < this.text.length) this.text = `${this.text.slice(0, i)}${NUL}${this.text.slice(i + 1)}`;
   }
 
-  /** Read the next source line into the buffer at `at`, replacing what follows. */
+  /** Read the next source line into the buffer at `at` (never past its end), replacing what follows. */
   fill(at: number): void {
-    this.chars.length = at;
-    this.origin.length = at;
+    this.text = this.text.slice(0, at);
+    while (this.starts.length && this.starts[this.starts.length - 1]! >= at) {
+      this.starts.pop();
+      this.origins.pop();
+    }
     const line = this.lines[this.nextLine];
     if (!line) return;
     this.nextLine++;
-    for (let i = 0; i < line.text.length; i++) {
-      this.chars.push(line.text[i]!);
-      this.origin.push(line.start + i);
-    }
-    this.filled = this.chars.length;
+    this.starts.push(this.text.length);
+    this.origins.push(line.start);
+    this.text += line.text;
+    this.filled = this.text.length;
     this.consumed = line.start + line.text.length;
   }
 
   sourceOffset(i: number): number {
-    return i < this.origin.length ? this.origin[i]! : this.consumed;
+    if (i >= this.text.length) return this.consumed;
+    let k = this.starts.length - 1;
+    while (this.starts[k]! > i) k--;
+    return this.origins[k]! + (i - this.starts[k]!);
+  }
+
+  /** From `from`, the longest run of characters not in `stop`. */
+  run(from: number, stop: RegExp): string {
+    stop.lastIndex = from;
+    const m = stop.exec(this.text);
+    return this.text.slice(from, m ? m.index : this.text.length);
   }
 }
 
@@ -136,6 +176,7 @@ class Parser {
     const b = this.buf;
     while (b.more) {
       this.logicalLine++;
+      if (this.plainLine()) continue;
       b.pos = 0;
       b.fill(0);
       this.logicalStarts.push(b.sourceOffset(0));
@@ -146,6 +187,30 @@ class Parser {
       if (e.blocks === 1 && this.owners[e.first] === s && this.owners[e.last] === s)
         s.span = { start: this.logicalStarts[e.first]!, end: this.logicalEnds[e.last]! };
     }
+  }
+
+  /**
+   * Most lines are one plain command (`option name 'value'`) or blank or a
+   * comment: read with one match, where the buffer machinery below costs a
+   * QuickJS router dozens of calls per line. Anything else, and anything the
+   * command would refuse, goes the faithful way.
+   */
+  private plainLine(): boolean {
+    const line = this.buf.peek();
+    const m = PLAIN_LINE.exec(line.text);
+    if (!m) return false;
+    const [, keyword, first, quoted, bare] = m;
+    const second = quoted ?? bare ?? '';
+    if (keyword === 'config') {
+      const clash = this.byName.get(second);
+      if (!isUciType(first!) || (second && (!isUciName(second) || (clash && clash.type !== first)))) return false;
+    } else if (keyword && (!this.current || !isUciName(first!))) return false;
+    this.logicalStarts.push(line.start);
+    this.buf.skip();
+    if (keyword === 'config') this.openSection(first!, second);
+    else if (keyword) this.addOption(first!, second, keyword === 'list');
+    this.logicalEnds.push(this.buf.consumed);
+    return true;
   }
 
   private failAtOffset(offset: number, reason: string): never {
@@ -209,8 +274,9 @@ class Parser {
           b.pos++;
         }
       } else {
-        out.push(c);
-        b.pos++;
+        const plain = b.run(b.pos, QUOTED_STOP[quote]);
+        out.push(plain);
+        b.pos += plain.length;
       }
     }
   }
@@ -242,14 +308,17 @@ class Parser {
           out.push(b.cur);
           b.pos++;
           break;
-        default:
-          out.push(c);
-          b.pos++;
+        default: {
+          // Plain characters up to the next one that means something here.
+          const plain = b.run(b.pos, WORD_STOP);
+          out.push(plain);
+          b.pos += plain.length;
+        }
       }
     } while (b.cur !== NUL && !isSpace(b.cur));
     if (!atSemicolon) {
       if (b.cur !== NUL) b.pos++;
-    } else if (start + out.length === b.pos) {
+    } else if (start + out.join('').length === b.pos) {
       // uci NUL-terminates the word in place; here that lands on the `;`,
       // which hides the rest of the line.
       b.cut(b.pos);
@@ -321,11 +390,15 @@ class Parser {
     if (!isUciType(type)) this.fail('invalid character in type field', typeStart);
     const name = this.arg(false, isUciName);
     this.endOfCommand();
+    const existing = name ? this.byName.get(name) : undefined;
+    if (existing && existing.type !== type) this.fail('section of different type overwrites prior section with same name', typeStart);
+    this.openSection(type, name);
+  }
 
+  /** `config TYPE [NAME]`, checked: a new section, or more of an existing one. */
+  private openSection(type: string, name: string): void {
     const existing = name ? this.byName.get(name) : undefined;
     if (existing) {
-      if (existing.type !== type)
-        this.fail('section of different type overwrites prior section with same name', typeStart);
       this.extents.get(existing)!.blocks++;
       this.current = existing;
     } else {
@@ -346,10 +419,15 @@ class Parser {
   }
 
   private optionCommand(isList: boolean): void {
-    const section = this.current!;
     const name = this.arg(true, isUciName);
     const value = this.arg(false);
     this.endOfCommand();
+    this.addOption(name, value, isList);
+  }
+
+  /** `option NAME VALUE` or `list NAME VALUE` in the current section, checked. */
+  private addOption(name: string, value: string, isList: boolean): void {
+    const section = this.current!;
     this.extents.get(section)!.last = this.logicalLine;
     this.own(section);
     setValue(section.options, name, value, isList);
