@@ -21,12 +21,9 @@ export function nameProblem(s: string): string | undefined {
 
 /** Why `s` cannot appear in an iPXE script as words of text, or undefined when it can. */
 export function textProblem(s: string): string | undefined {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x20 || c > 0x7e) {
-      return `must be ${TEXT_RULE}; found ${c > 0x7e ? 'a non-ASCII' : 'a control'} character at position ${i + 1}`;
-    }
-  }
+  // One search, not a loop over characters: this runs for every value and line, and a QuickJS router has no JIT.
+  const bad = /[^\x20-\x7e]/.exec(s);
+  if (bad) return `must be ${TEXT_RULE}; found ${bad[0].charCodeAt(0) > 0x7e ? 'a non-ASCII' : 'a control'} character at position ${bad.index + 1}`;
   if (s.includes('${')) return `must be ${TEXT_RULE}; "\${" would be expanded by iPXE`;
   for (const word of s.split(' ')) {
     if (word.startsWith('#')) return `must be ${TEXT_RULE}; the word "${word}" would start a comment`;
