@@ -20,14 +20,20 @@ export interface QjsOptions {
   stdin?: string | Uint8Array;
 }
 
-export function runQjs(bundlePath: string, args: string[] = [], opts: QjsOptions = {}): QjsRun {
+/** The host node's arguments and environment for a run. */
+function hostRun(bundlePath: string, args: string[], opts: QjsOptions) {
   // NODE_OPTIONS (vitest sets some) is for the host node, not for the script.
   const env = { ...(opts.env ?? process.env) };
   delete env.NODE_OPTIONS;
   // V8's baseline wasm compiler only: QuickJS starts in about half the time (the
   // optimising compiler's work on the whole engine is most of the start-up), and
   // a CLI run is short. Speed only; what runs is the same.
-  const r = spawnSync(process.execPath, ['--liftoff-only', QJS_CLI, bundlePath, ...args], {
+  return { argv: ['--liftoff-only', QJS_CLI, bundlePath, ...args], env };
+}
+
+export function runQjs(bundlePath: string, args: string[] = [], opts: QjsOptions = {}): QjsRun {
+  const { argv, env } = hostRun(bundlePath, args, opts);
+  const r = spawnSync(process.execPath, argv, {
     cwd: opts.cwd,
     env,
     input: opts.stdin ?? '',
@@ -40,9 +46,8 @@ export function runQjs(bundlePath: string, args: string[] = [], opts: QjsOptions
 
 /** runQjs without blocking, so independent runs can overlap (each is a wasm engine start). */
 export function runQjsAsync(bundlePath: string, args: string[] = [], opts: QjsOptions = {}): Promise<QjsRun & { signal: NodeJS.Signals | null }> {
-  const env = { ...(opts.env ?? process.env) };
-  delete env.NODE_OPTIONS;
-  return spawnAsync(process.execPath, [QJS_CLI, bundlePath, ...args], { cwd: opts.cwd, env, stdin: opts.stdin });
+  const { argv, env } = hostRun(bundlePath, args, opts);
+  return spawnAsync(process.execPath, argv, { cwd: opts.cwd, env, stdin: opts.stdin });
 }
 
 export function spawnAsync(
