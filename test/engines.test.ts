@@ -23,15 +23,15 @@ interface Outcome {
   stderr: string;
 }
 
-type Engine = (args: string[], env: NodeJS.ProcessEnv) => Promise<Outcome>;
+type Engine = (args: string[], env: NodeJS.ProcessEnv, stdin?: string) => Promise<Outcome>;
 
 const ENGINES: [string, Engine][] = [
-  ...NODES.map(([name, node]): [string, Engine] => [name, (args, env) => spawnAsync(node, [BUNDLE, ...args], { env: { ...env, NODE_OPTIONS: '' } })]),
-  ['qjs', (args, env) => runQjsAsync(BUNDLE, args, { env })],
+  ...NODES.map(([name, node]): [string, Engine] => [name, (args, env, stdin) => spawnAsync(node, [BUNDLE, ...args], { env: { ...env, NODE_OPTIONS: '' }, stdin })]),
+  ['qjs', (args, env, stdin) => runQjsAsync(BUNDLE, args, { env, stdin })],
 ];
 
 /** A command, or a change made to the router between commands (the same for every engine). */
-type Step = string[] | { env: Record<string, string>; args: string[] } | ((root: string) => void);
+type Step = string[] | { args: string[]; env?: Record<string, string>; stdin?: string } | ((root: string) => void);
 
 // Times differ from run to run (status prints the last apply's).
 const timeless = (s: string) => s.replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/g, '<time>');
@@ -71,8 +71,8 @@ async function underEveryEngine(setup: Record<string, string>, steps: Step[]) {
         step(root);
         continue;
       }
-      const [args, env] = Array.isArray(step) ? [step, {}] : [step.args, step.env];
-      const r = await run(['--root', root, ...args], { ...process.env, ...env });
+      const { args, env, stdin } = Array.isArray(step) ? { args: step } : step;
+      const r = await run(['--root', root, ...args], { ...process.env, ...env }, stdin);
       outcomes.push({ args: args.join(' '), status: r.status, signal: r.signal ?? null, stdout: rooted(r.stdout), stderr: rooted(r.stderr) });
     }
     const files = Object.fromEntries(Object.entries(tree(root)).map(([k, v]) => [k, rooted(v)]));
@@ -182,11 +182,27 @@ describe('every command gives the same output, exit status and files under node 
     expect(ref.files['srv/tftp/netboot/hosts/52-54-00-12-34-58.ipxe']).toBeUndefined();
   }, 300_000);
 
+  it('the rpcd plugin, called as rpcd calls it: list, then methods with JSON on stdin', async () => {
+    const ref = await expectSame(exampleSetup(), [
+      ['rpcd', 'list'],
+      { args: ['rpcd', 'call', 'validate'], stdin: '{}' },
+      { args: ['rpcd', 'call', 'apply'], stdin: '{"ubus_rpc_session":"0123"}' },
+      { args: ['rpcd', 'call', 'status'], stdin: '{}' },
+      { args: ['rpcd', 'call', 'preview'], stdin: '{"mac":"52:54:00:12:34:56"}' },
+      { args: ['rpcd', 'call', 'preview'], stdin: '{"mac":"nope"}' },
+      { args: ['rpcd', 'call', 'clients'], stdin: '{}' },
+    ]);
+    expect(ref.outcomes.map((o) => o.status)).toEqual([0, 0, 0, 0, 0, 0, 0]);
+    expect(Object.keys(JSON.parse(ref.outcomes[0].stdout))).toContain('status');
+    expect(JSON.parse(ref.outcomes[2].stdout)).toMatchObject({ ok: true });
+    expect(JSON.parse(ref.outcomes[5].stdout)).toMatch(/is not a MAC address/);
+  }, 300_000);
+
   it('an apply killed midway is put back by the next one', async () => {
     const ref = await expectSame({ 'etc/config/netboot': BASE, 'etc/config/dhcp': DHCP_2410 }, [
       ['render'],
       (root) => writeFileSync(join(root, 'etc/config/netboot'), `${withOption('disk1', 'title', 'New', BASE)}\nconfig host 'pc9'\n\toption mac '52:54:00:00:00:09'\n`),
-      { env: { NETBOOT_FAILPOINT: 'files#2' }, args: ['apply'] },
+      { args: ['apply'], env: { NETBOOT_FAILPOINT: 'files#2' } },
       ['apply'],
     ]);
     expect(ref.outcomes[0].status).toBe(0);
@@ -198,7 +214,6 @@ describe('every command gives the same output, exit status and files under node 
 describe('under qjs, what needs node says so in one line', () => {
   it.each([
     [['check'], 'netboot: check needs node for now: qjs has no sockets, TLS or hashing\n'],
-    [['daemon'], 'netboot: the daemon needs node for now: qjs has no sockets, TLS or hashing\n'],
     [['bootloaders', 'install', '--from', '/nonexistent'], 'netboot: bootloaders install needs node for now: qjs has no sockets, TLS or hashing\n'],
   ])('netboot %j', async (args, said) => {
     const root = mkdtempSync(join(tmpdir(), 'netboot-engines-'));

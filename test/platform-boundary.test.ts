@@ -12,18 +12,15 @@ const files = (dir: string): string[] =>
   readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? files(join(dir, n)) : n.endsWith('.ts') ? [join(dir, n)] : []));
 const sources = files(SRC).map((f) => ({ path: relative(SRC, f), text: readFileSync(f, 'utf8') }));
 
-// Only code reached through nodeOnly() or loaded on demand under node may use
-// node's globals: the native ubus client, the probes of `check`, `bootloaders
-// install`, and the daemon, which the rpcd plugin (issue 11) replaces.
-const NODE_ONLY = ['platform/', 'ubus/', 'check/probes.ts', 'bootloaders/', 'daemon/'];
-// The daemon's journeys still import node:path and node:net; they move to the rpcd plugin with it.
-const IMPORT_EXCEPTIONS = ['daemon/journeys.ts', 'daemon/events.ts', 'daemon/leases.ts'];
+// Only code reached through nodeOnly() may use node's globals: the native
+// ubus client, the probes of `check`, `bootloaders install`.
+const NODE_ONLY = ['platform/', 'ubus/', 'check/probes.ts', 'bootloaders/'];
 
 describe('the engine boundary', () => {
   it('node:* and tftp are imported only in src/platform/node*.ts (type-only imports aside)', () => {
     const offenders = sources.flatMap(({ path, text }) =>
       [...text.matchAll(/^import (?!type )[^;]*from '(node:[^']+|tftp[^']*)'|require\('(node:[^']+|tftp[^']*)'\)|(?<!typeof )import\('(node:[^']+|tftp[^']*)'\)/gm)]
-        .filter(() => !/^platform\/node[^/]*\.ts$/.test(path) && !IMPORT_EXCEPTIONS.includes(path))
+        .filter(() => !/^platform\/node[^/]*\.ts$/.test(path))
         .map((m) => `${path}: ${m[0]}`),
     );
     expect(offenders).toEqual([]);

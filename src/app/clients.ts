@@ -1,20 +1,10 @@
 // `clients`: the boot journeys, folded from the spool dnsmasq's script writes
 // (src/journeys/spool.ts) each time they are asked for.
 
-import { readFileSync } from 'node:fs';
-import type { RouterRoot } from '../fs/root';
+import { readIfThere, type RouterRoot } from '../fs/root';
 import { journeyJson } from '../journeys/journeys';
 import { LEASE_FILE } from '../journeys/leases';
 import { foldJourneys, parseSpool, SPOOL, spoolFiles } from '../journeys/spool';
-
-function readIfThere(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
-  }
-}
 
 /** Every journey the spool tells (most recent first), or the one of `mac`. */
 export function clientsReport(root: RouterRoot, tftpRoot: string, mac?: string) {

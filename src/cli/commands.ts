@@ -158,8 +158,10 @@ export const commands: Record<CommandName, (a: Args) => Promise<number>> = {
     return 0;
   },
 
-import { join } from '../fs/path';
-import { pluginReply } from '../rpcd/plugin';
+  /** rpcd reads the reply and ignores the exit status; failures are in the reply. */
+  async rpcd(a) {
+    const input = a.words[0] === 'call' ? platform.readStdin() : '';
+    out(await pluginReply(operations(context(a)), a.words, input));
     return 0;
   },
 };

@@ -5,7 +5,7 @@
 // journeys, and at most `maxClients` leases of other LAN clients, so a flood
 // of events cannot grow memory.
 
-import { posix } from 'node:path';
+import { normalize } from '../fs/path';
 import type { BootEvent, DhcpEvent, TftpEvent } from './events';
 
 export type Arch = 'bios' | 'efi32' | 'efi64' | 'arm64';
@@ -82,8 +82,8 @@ function dhcpFirmware(e: DhcpEvent): Firmware | null {
 
 /** A fetched file's path relative to the TFTP root when it lies under it. */
 export function relativeToRoot(path: string, tftpRoot: string): string {
-  const p = posix.normalize(path);
-  const root = posix.normalize(`${tftpRoot}/`);
+  const p = normalize(path);
+  const root = normalize(`${tftpRoot}/`);
   return p.startsWith(root) ? p.slice(root.length) : p.replace(/^\/+/, '');
 }
 
