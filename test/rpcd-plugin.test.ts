@@ -159,7 +159,7 @@ describe('the rpcd plugin protocol', () => {
     mkdirSync(join(broken, 'etc/config/netboot'));
     const [status, reply] = call('status', {}, broken);
     expect(status).toBe(0);
-    expect(reply).toEqual({ error: expect.stringMatching(/^netboot status failed: .*EISDIR/) });
+    expect(reply).toEqual({ error: expect.stringMatching(/^netboot status failed: read .*\/etc\/config\/netboot: Is a directory$/) });
   });
 
   it('refuses to run as anything but list or call METHOD', () => {
