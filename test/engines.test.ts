@@ -191,11 +191,25 @@ describe('every command gives the same output, exit status and files under node 
       { args: ['rpcd', 'call', 'preview'], stdin: '{"mac":"52:54:00:12:34:56"}' },
       { args: ['rpcd', 'call', 'preview'], stdin: '{"mac":"nope"}' },
       { args: ['rpcd', 'call', 'clients'], stdin: '{}' },
+      // A spool as netboot's dnsmasq script leaves it: older file, current file cut short at its cap, the slot.
+      (root) => {
+        const spool = join(root, 'var/run/dnsmasq');
+        mkdirSync(spool, { recursive: true });
+        const line = (time: string, e: object) => `${JSON.stringify({ time, ...e })}\n`;
+        const tftp = (time: string, path: string) => line(time, { source: 'tftp', action: 'add', ip: '192.168.1.50', path: `/srv/tftp/${path}`, size: '1' });
+        writeFileSync(join(spool, 'netboot-events.1'), line('1764600000.000001', { source: 'dhcp', action: 'add', mac: '52:54:00:12:34:56', ip: '192.168.1.50', hostname: 'desk', vendorclass: 'PXEClient:Arch:00007:UNDI:003016', tags: '', userclass: [] }) + tftp('1764600001.25', 'snponly.efi'));
+        writeFileSync(join(spool, 'netboot-events.0'), tftp('1764600002.5', 'netboot/menu.ipxe') + tftp('1764600003', 'netboot/beacon/boot/ubuntu1.ipxe') + '{"time":"17646');
+        writeFileSync(join(spool, 'netboot-events.slot'), '0\n');
+      },
+      { args: ['rpcd', 'call', 'clients'], stdin: '{"mac":"52:54:00:12:34:56"}' },
     ]);
-    expect(ref.outcomes.map((o) => o.status)).toEqual([0, 0, 0, 0, 0, 0, 0]);
+    expect(ref.outcomes.map((o) => o.status)).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
     expect(Object.keys(JSON.parse(ref.outcomes[0].stdout))).toContain('status');
     expect(JSON.parse(ref.outcomes[2].stdout)).toMatchObject({ ok: true });
     expect(JSON.parse(ref.outcomes[5].stdout)).toMatch(/is not a MAC address/);
+    expect(JSON.parse(ref.outcomes[7].stdout)).toMatchObject({
+      clients: [{ mac: '52:54:00:12:34:56', arch: 'efi64', firmware: 'ipxe', files: ['snponly.efi', 'netboot/menu.ipxe', 'netboot/beacon/boot/ubuntu1.ipxe'], choice: { kind: 'boot', target: 'ubuntu1' } }],
+    });
   }, 300_000);
 
   it('an apply killed midway is put back by the next one', async () => {
