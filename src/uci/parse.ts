@@ -18,12 +18,14 @@ const WORD_STOP = /["'#;\\\t\n\v\f\r \0]/g;
 /** What ends a run of plain characters inside quotes. */
 const QUOTED_STOP = { "'": /['\0]/g, '"': /["\\\0]/g };
 
-/**
- * A line uci reads as one plain command, or as nothing (blank, a comment):
- * keyword, an unquoted word, then an unquoted word or a single-quoted value
- * on this line, and nothing else that could join, split or end a command.
- */
-const PLAIN_LINE = /^(?:[\t ]*(config|option|list)[\t ]+([^\s'"#;\\]+)(?:[\t ]+(?:'([^'\n]*)'|([^\s'"#;\\]+)))?[\t ]*|[\t\v\f\r ]*(?:#[^\n]*)?)\n?$/;
+// Lines uci reads as one plain command, or as nothing (blank, a comment): the
+// keyword, a name or type, then a name or value unquoted or single-quoted on
+// this line, and nothing else that could join, split or end a command. The
+// character classes are the ones uci accepts (names: alphanumerics and "_";
+// types: printable ASCII), less quotes, "#", ";" and backslashes.
+const PLAIN_OPTION = /^[\t ]*(option|list)[\t ]+([A-Za-z0-9_]+)(?:[\t ]+(?:'([^'\n]*)'|([\x21\x24-\x26\x28-\x3a\x3c-\x5b\x5d-\x7e]+)))?[\t ]*\n?$/;
+const PLAIN_CONFIG = /^[\t ]*config[\t ]+([\x21\x24-\x26\x28-\x3a\x3c-\x5b\x5d-\x7e]+)(?:[\t ]+(?:'([A-Za-z0-9_]*)'|([A-Za-z0-9_]+)))?[\t ]*\n?$/;
+const PLAIN_NOTHING = /^[\t\v\f\r ]*(?:#[^\n]*)?\n?$/;
 
 /** C `isspace` in the C locale. */
 function isSpace(c: string): boolean {
@@ -50,7 +52,12 @@ interface SourceLine {
 
 function splitLines(text: string): SourceLine[] {
   const lines: SourceLine[] = [];
-  for (const m of text.matchAll(/[^\n]*\n|[^\n]+$/g)) lines.push({ start: m.index, text: m[0] });
+  for (let start = 0; start < text.length; ) {
+    const nl = text.indexOf('\n', start);
+    const end = nl < 0 ? text.length : nl + 1;
+    lines.push({ start, text: text.slice(start, end) });
+    start = end;
+  }
   return lines;
 }
 
@@ -197,18 +204,23 @@ class Parser {
    */
   private plainLine(): boolean {
     const line = this.buf.peek();
-    const m = PLAIN_LINE.exec(line.text);
-    if (!m) return false;
-    const [, keyword, first, quoted, bare] = m;
-    const second = quoted ?? bare ?? '';
-    if (keyword === 'config') {
-      const clash = this.byName.get(second);
-      if (!isUciType(first!) || (second && (!isUciName(second) || (clash && clash.type !== first)))) return false;
-    } else if (keyword && (!this.current || !isUciName(first!))) return false;
+    let m: RegExpExecArray | null;
+    let run: () => void;
+    if ((m = PLAIN_OPTION.exec(line.text))) {
+      if (!this.current) return false;
+      const [, keyword, name, quoted, bare] = m;
+      run = () => this.addOption(name!, quoted ?? bare ?? '', keyword === 'list');
+    } else if ((m = PLAIN_CONFIG.exec(line.text))) {
+      const [, type, quoted, bare] = m;
+      const name = quoted ?? bare ?? '';
+      const clash = name ? this.byName.get(name) : undefined;
+      if (clash && clash.type !== type) return false;
+      run = () => this.openSection(type!, name);
+    } else if (PLAIN_NOTHING.test(line.text)) run = () => undefined;
+    else return false;
     this.logicalStarts.push(line.start);
     this.buf.skip();
-    if (keyword === 'config') this.openSection(first!, second);
-    else if (keyword) this.addOption(first!, second, keyword === 'list');
+    run();
     this.logicalEnds.push(this.buf.consumed);
     return true;
   }
