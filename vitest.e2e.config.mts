@@ -1,7 +1,10 @@
 import { defineConfig } from 'vitest/config';
+import { platformUnderVitest } from './vitest.config.mts';
 
 // The boot lab: real dnsmasq, tgt and QEMU in a private network namespace (Linux, root).
+// The lab's helpers import src/ (the UCI reader, the platform), so they need the same plugin.
 export default defineConfig({
+  plugins: [platformUnderVitest],
   test: {
     include: ['test/e2e/**/*.test.ts'],
     testTimeout: 300000,
