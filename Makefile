@@ -14,20 +14,24 @@ PKG_LICENSE:=GPL-2.0-only
 
 include $(INCLUDE_DIR)/package.mk
 
-# The packages feed builds a node for routers up to openwrt-24.10; from
-# 25.12 on lang/node is host-only (PKG_HOST_ONLY, openwrt/packages
-# 853ea061b8). Depend on node where the feed has it; elsewhere netboot
-# installs alone and /usr/bin/netboot and the init script say how to
-# provide node.
+# netboot runs under node or qjs (files/usr/share/netboot/engine.sh picks
+# node first). The packages feed builds a node for routers up to
+# openwrt-24.10; from 25.12 on lang/node is host-only (PKG_HOST_ONLY,
+# openwrt/packages 853ea061b8) and lang/quickjs (QuickJS 2025-09-13,
+# /usr/bin/qjs, every target) is what the feed has. Depend on node where the
+# feed builds it for the target, else on quickjs where the feed has it, else
+# on nothing: /usr/bin/netboot then says how to provide an engine.
 NETBOOT_NODE_MAKEFILE:=$(wildcard $(TOPDIR)/feeds/packages/lang/node/Makefile)
-NETBOOT_NODE_DEPENDS:=$(if $(NETBOOT_NODE_MAKEFILE),$(if $(shell grep -s '^PKG_HOST_ONLY:=1' $(NETBOOT_NODE_MAKEFILE)),,+node))
+NETBOOT_QUICKJS_MAKEFILE:=$(wildcard $(TOPDIR)/feeds/packages/lang/quickjs/Makefile)
+NETBOOT_TARGET_NODE:=$(if $(NETBOOT_NODE_MAKEFILE),$(if $(shell grep -s '^PKG_HOST_ONLY:=1' $(NETBOOT_NODE_MAKEFILE)),,y))
+NETBOOT_ENGINE_DEPENDS:=$(if $(NETBOOT_TARGET_NODE),+node,$(if $(NETBOOT_QUICKJS_MAKEFILE),+quickjs))
 
 define Package/netboot
   SECTION:=net
   CATEGORY:=Network
   TITLE:=Network boot of diskless PCs from iSCSI targets
   PKGARCH:=all
-  DEPENDS:=$(NETBOOT_NODE_DEPENDS)
+  DEPENDS:=$(NETBOOT_ENGINE_DEPENDS)
 endef
 
 define Package/netboot/description
@@ -57,7 +61,7 @@ define Package/netboot/install
 		$(1)/etc/uci-defaults $(1)/usr/libexec/rpcd
 	$(INSTALL_BIN) ./files/usr/bin/netboot $(1)/usr/bin/netboot
 	$(INSTALL_BIN) ./files/usr/libexec/rpcd/netboot $(1)/usr/libexec/rpcd/netboot
-	$(INSTALL_DATA) ./files/usr/share/netboot/node.sh $(1)/usr/share/netboot/node.sh
+	$(INSTALL_DATA) ./files/usr/share/netboot/engine.sh $(1)/usr/share/netboot/engine.sh
 	$(INSTALL_DATA) ./files/usr/share/netboot/dhcp-script.sh $(1)/usr/share/netboot/dhcp-script.sh
 	$(INSTALL_DATA) $(PKG_BUILD_DIR)/netboot.js $(1)/usr/share/netboot/netboot.js
 	$(INSTALL_CONF) ./files/etc/config/netboot $(1)/etc/config/netboot
@@ -66,7 +70,7 @@ define Package/netboot/install
 endef
 
 # On removal (not upgrade) of a running system, give dnsmasq back what
-# netboot took from it; without node this only prints how to get one.
+# netboot took from it; without an engine this only prints how to get one.
 define Package/netboot/prerm
 [ -n "$${IPKG_INSTROOT}" ] || [ "$${PKG_UPGRADE}" = "1" ] || /usr/bin/netboot disable || true
 endef

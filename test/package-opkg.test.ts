@@ -80,18 +80,32 @@ suite(title, () => {
     expect(readFileSync(at('usr/lib/opkg/info/netboot.conffiles'), 'utf8')).toBe('/etc/config/netboot\n');
     expect(readFileSync(at('usr/lib/opkg/info/netboot.list'), 'utf8')).toContain('/usr/share/netboot/netboot.js\n');
     const status = readFileSync(at('usr/lib/opkg/status'), 'utf8');
-    expect(status).toMatch(new RegExp(`Package: netboot\\nVersion: ${VERSION}\\nDepends: node\\nStatus: install user installed\\n`));
+    expect(status).toMatch(new RegExp(`Package: netboot\\nVersion: ${VERSION}\\nDepends: node \\| quickjs\\nStatus: install user installed\\n`));
     // Each postinst hands over to default_postinst with its own path.
     expect(calls()).toContain('postinst netboot.postinst configure PKG_UPGRADE=0\n');
     expect(calls()).toContain('postinst luci-app-netboot.postinst configure PKG_UPGRADE=0\n');
   });
 
-  it('refuses netboot where node is not installed (opkg reads Depends)', () => {
-    const other = join(dir, 'bare');
+  // A root whose status lists only `engines`, and opkg's answer to installing netboot there.
+  const installInto = (name: string, engines: string[]) => {
+    const other = join(dir, name);
     mkdirSync(join(other, 'var/lock'), { recursive: true });
-    const r = spawnSync(OPKG, ['-o', other, '--conf', conf, 'install', first.netboot!], { encoding: 'utf8' });
+    mkdirSync(join(other, 'usr/lib/opkg/info'), { recursive: true });
+    writeFileSync(join(other, 'usr/lib/opkg/status'), engines.map((e) => `Package: ${e}\nVersion: 1.0-r1\nStatus: install user installed\nArchitecture: all\nInstalled-Time: 0\n\n`).join(''));
+    for (const e of engines) writeFileSync(join(other, `usr/lib/opkg/info/${e}.list`), '');
+    return spawnSync(OPKG, ['-o', other, '--conf', conf, 'install', first.netboot!], { encoding: 'utf8', env: { ...process.env, IPKG_INSTROOT: other } });
+  };
+
+  it('refuses netboot where neither node nor quickjs is installed, naming both (opkg reads Depends)', () => {
+    const r = installInto('bare', []);
     expect(r.status).not.toBe(0);
-    expect(`${r.stdout}${r.stderr}`).toContain('node');
+    expect(`${r.stdout}${r.stderr}`).toMatch(/node \| quickjs/);
+  });
+
+  it('installs netboot where only quickjs is installed (Depends: node | quickjs)', () => {
+    const r = installInto('quickjs-only', ['quickjs']);
+    expect(r.status, `${r.stdout}${r.stderr}`).toBe(0);
+    expect(`${r.stdout}${r.stderr}`).toContain(`Installing netboot (${VERSION})`);
   });
 
   it('upgrades and keeps the config the user changed, the new default beside it', () => {

@@ -4,6 +4,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { QJS_CLI } from './helpers/qjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EPOCH, packageInto, pkg, readIpk, release, ROOT, VERSION, type Ipk } from './package-archive';
 
@@ -11,7 +12,7 @@ import { EPOCH, packageInto, pkg, readIpk, release, ROOT, VERSION, type Ipk } fr
 const REQUIRED: [string, number][] = [
   ['/usr/bin/netboot', 0o755],
   ['/usr/share/netboot/netboot.js', 0o644],
-  ['/usr/share/netboot/node.sh', 0o644],
+  ['/usr/share/netboot/engine.sh', 0o644],
   ['/usr/share/netboot/dhcp-script.sh', 0o644],
   ['/etc/config/netboot', 0o600],
   ['/etc/uci-defaults/90-netboot', 0o755],
@@ -144,10 +145,10 @@ describe('every .ipk is in ipkg-build form', () => {
 });
 
 describe('netboot', () => {
-  it('has the control fields package-pack.mk writes, Depends on node', () => {
+  it('has the control fields package-pack.mk writes, Depends on node or quickjs', () => {
     const f = ipk('netboot').fields;
     expect([...f.keys()]).toEqual(['Package', 'Version', 'Depends', 'SourceName', 'License', 'Section', 'SourceDateEpoch', 'Architecture', 'Installed-Size', 'Description']);
-    expect(f.get('Depends')).toBe('node');
+    expect(f.get('Depends')).toBe('node | quickjs');
     expect(f.get('License')).toBe(pkg.license);
     expect(f.get('Section')).toBe('net');
     expect(f.get('Description')).toBe(` ${pkg.description}`);
@@ -250,6 +251,31 @@ describe('the OpenWrt Makefiles describe the same packages', () => {
     expect(luci).toContain(`PKG_VERSION:=$(shell ${sed.replace(/\$/g, '$$')} $(CURDIR)/../package.json)`);
   });
 
+  it('depends on node where the feed builds it for the target, else on quickjs, else on nothing', () => {
+    // The Makefile's NETBOOT_* lines, run by make against feeds shaped like openwrt/packages:
+    // lang/node up to openwrt-24.10, host-only from 853ea061b8 on; lang/quickjs from 25.12.
+    const lines = makefile.split('\n').filter((l) => l.startsWith('NETBOOT_')).join('\n');
+    const depends = (feed: { node?: string; quickjs?: boolean }) => {
+      const top = mkdtempSync(join(tmpdir(), 'netboot-topdir-'));
+      const lang = join(top, 'feeds/packages/lang');
+      const write = (pkgName: string, text: string) => {
+        mkdirSync(join(lang, pkgName), { recursive: true });
+        writeFileSync(join(lang, pkgName, 'Makefile'), text);
+      };
+      if (feed.node !== undefined) write('node', feed.node);
+      if (feed.quickjs) write('quickjs', 'PKG_NAME:=quickjs\n');
+      writeFileSync(join(top, 'probe.mk'), `TOPDIR:=${top}\n${lines}\nall:\n\t@echo '$(NETBOOT_ENGINE_DEPENDS)'\n`);
+      const out = execFileSync('make', ['-s', '-f', join(top, 'probe.mk')], { encoding: 'utf8' }).trim();
+      rmSync(top, { recursive: true, force: true });
+      return out;
+    };
+    expect(depends({ node: 'PKG_NAME:=node\nPKG_VERSION:=v20.20.0\n' })).toBe('+node');
+    expect(depends({ node: 'PKG_NAME:=node\nPKG_HOST_ONLY:=1\n', quickjs: true })).toBe('+quickjs');
+    expect(depends({ node: 'PKG_NAME:=node\n', quickjs: true })).toBe('+node');
+    expect(depends({ node: 'PKG_NAME:=node\nPKG_HOST_ONLY:=1\n' })).toBe('');
+    expect(depends({})).toBe('');
+  });
+
   it('luci-app/Makefile is a luci.mk app found by the buildroot scan', () => {
     expect(luci).toMatch(/^LUCI_NAME:=luci-app-netboot$/m);
     expect(luci).toMatch(/^LUCI_DEPENDS:=\+luci-base \+netboot$/m);
@@ -259,7 +285,7 @@ describe('the OpenWrt Makefiles describe the same packages', () => {
   });
 });
 
-describe('/usr/bin/netboot without node says what is missing and how to provide it', () => {
+describe('/usr/bin/netboot picks node, else qjs, else says what is missing and how to provide it', () => {
   let dir: string;
   let bin: string;
   beforeAll(() => {
@@ -274,23 +300,25 @@ describe('/usr/bin/netboot without node says what is missing and how to provide 
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  // PATH holds only stand-ins: the package manager that tells the release, and uname.
-  const run = (tools: Record<string, string>, env: NodeJS.ProcessEnv = {}) => {
+  // PATH holds only stand-ins: the package manager that tells the release, uname, the engines.
+  const run = (tools: Record<string, string>, args = ['status'], env: NodeJS.ProcessEnv = {}) => {
     rmSync(bin, { recursive: true, force: true });
     mkdirSync(bin);
     for (const [name, body] of Object.entries(tools)) writeFileSync(join(bin, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
-    return spawnSync('/bin/sh', [join(dir, 'root/usr/bin/netboot'), 'status'], { env: { PATH: bin, ...env }, encoding: 'utf8' });
+    return spawnSync('/bin/sh', [join(dir, 'root/usr/bin/netboot'), ...args], { env: { PATH: bin, ...env }, encoding: 'utf8' });
   };
+  // qjs as bellard/quickjs qjs.c (fa628f8) takes it: options, then the script and its
+  // arguments; --std makes std and os globals. The engine is the wasm QuickJS harness.
+  const qjs = `[ "$1" = --std ] || { echo "qjs stand-in: netboot needs --std first, got $1" >&2; exit 2; }\nshift\nexec ${process.execPath} ${QJS_CLI} "$@"`;
+  const node = `exec ${process.execPath} "$@"`;
   const noEntware = !existsSync('/opt/bin/node');
 
-  it.skipIf(!noEntware)('on 25.12+ (apk): no target node in the feed, and the ways to get one', () => {
+  it.skipIf(!noEntware)('on 25.12+ (apk) with neither engine: apk add quickjs, naming both packages', () => {
     const r = run({ apk: 'exit 0', uname: 'echo aarch64' });
     expect(r.status).toBe(127);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toContain('netboot: Node.js is missing');
-    expect(r.stderr).toContain('Since 25.12 the packages feed has no\nnode for routers');
-    expect(r.stderr).toContain('Provide node 18+ for aarch64 yourself');
-    expect(r.stderr).toContain('/opt/bin/node');
+    expect(r.stderr).toContain('netboot: no JavaScript engine: netboot runs under node (Node.js 18 or newer,\npackage node) or qjs (QuickJS, package quickjs)');
+    expect(r.stderr).toContain('apk update && apk add quickjs');
   });
 
   it.skipIf(!noEntware)('on 24.10 (opkg) with a CPU the feed builds node for: opkg install node', () => {
@@ -299,10 +327,11 @@ describe('/usr/bin/netboot without node says what is missing and how to provide 
     expect(r.stderr).toContain('opkg update && opkg install node');
   });
 
-  it.skipIf(!noEntware)('on 24.10 (opkg) with a MIPS CPU: the feed has no node for it', () => {
+  it.skipIf(!noEntware)('on 24.10 (opkg) with a MIPS CPU: the feed has no engine for it', () => {
     const r = run({ opkg: 'exit 0', uname: 'echo mips' });
     expect(r.status).toBe(127);
     expect(r.stderr).toContain("OpenWrt's packages feed has no node for mips");
+    expect(r.stderr).toContain('quickjs package\nstarts with OpenWrt 25.12');
     expect(r.stderr).not.toContain('opkg install node\n');
   });
 
@@ -310,5 +339,25 @@ describe('/usr/bin/netboot without node says what is missing and how to provide 
     const r = spawnSync('/bin/sh', [join(dir, 'root/usr/bin/netboot'), '--version'], { env: { PATH: bin, NETBOOT_NODE: process.execPath }, encoding: 'utf8' });
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe(`netboot ${pkg.version}\n`);
+  });
+
+  it('prefers node on PATH to qjs', () => {
+    const r = run({ node, qjs: 'echo qjs ran; exit 3' }, ['--version']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(`netboot ${pkg.version}\n`);
+  });
+
+  it('runs qjs --std with the bundle where there is no node', () => {
+    const r = run({ qjs }, ['--version']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(`netboot ${pkg.version}\n`);
+    // The arguments reach the bundle as given, and so does its exit status.
+    const bad = run({ qjs }, ['no-such-command']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('no-such-command');
+    // NETBOOT_QJS names one that is not on PATH.
+    writeFileSync(join(dir, 'qjs-elsewhere'), `#!/bin/sh\n${qjs}\n`, { mode: 0o755 });
+    expect(run({}, ['--version'], { NETBOOT_QJS: join(dir, 'qjs-elsewhere') }).stdout).toBe(`netboot ${pkg.version}\n`);
   });
 });

@@ -16,7 +16,7 @@ const NETBOOT_MODES = [
   ['/etc/uci-defaults/', 0o755],
   ['/usr/bin/', 0o755],
   ['/usr/libexec/rpcd/', 0o755], // rpcd runs its plugins as executables
-  // the bundle runs as `node FILE`; node.sh and dhcp-script.sh are sourced (an
+  // the bundle runs as `node FILE` or `qjs --std FILE`; engine.sh and dhcp-script.sh are sourced (an
   // executable dhcp-script.sh would be run, not sourced, by some dnsmasq scripts)
   ['/usr/share/netboot/', 0o644],
 ];
@@ -28,6 +28,9 @@ const LUCI_MODES = [
 ];
 
 const RPCD_RELOAD = '[ -n "${IPKG_INSTROOT}" ] || /etc/init.d/rpcd reload || true';
+
+/** The engines netboot runs under, as the npm-built .ipk declares them. */
+const ENGINE_DEPENDS = 'node | quickjs';
 
 // luci.mk's LUCI_LC_ALIAS and LUCI_LANG.<lang> for the languages netboot has;
 // a new language needs its line from luci.mk.
@@ -76,14 +79,17 @@ export function buildPackages({ root, bundle, epoch }) {
 
   const netboot = buildIpk(
     {
-      control: { Package: 'netboot', ...common, Depends: 'node', SourceName: 'netboot', Section: 'net', Description: pkg.description },
+      // opkg (23.05/24.10) reads alternatives: node from the feed, or a
+      // quickjs package someone built for the router; /usr/bin/netboot picks
+      // node first, as the Makefile's +node / +quickjs does per release.
+      control: { Package: 'netboot', ...common, Depends: ENGINE_DEPENDS, SourceName: 'netboot', Section: 'net', Description: pkg.description },
       files: [
         ...treeFiles(join(root, 'files'), '/', NETBOOT_MODES),
         { path: '/usr/share/netboot/netboot.js', mode: modeOf(NETBOOT_MODES, '/usr/share/netboot/netboot.js'), data: readFileSync(bundle) },
       ],
       conffiles: ['/etc/config/netboot'],
       // On removal (not upgrade) of a running system, hand dnsmasq back what
-      // netboot took from it; a missing node only prints how to get one.
+      // netboot took from it; without an engine this only prints how to get one.
       prermPkg: '[ -n "${IPKG_INSTROOT}" ] || [ "${PKG_UPGRADE}" = "1" ] || /usr/bin/netboot disable || true',
       // rpcd runs the plugin's `list` again: the ubus object netboot appears or goes.
       postinstPkg: RPCD_RELOAD,

@@ -9,7 +9,6 @@ import { readLastApply } from './last-apply';
 import { planReport, statusReport, validateReport } from './reports';
 import { readState, tftpRootOf, type AppContext } from './state';
 import { parseUci } from '../uci';
-import { nodeOnly } from '../platform';
 import type { RouterRoot } from '../fs/root';
 import type { NetbootApp } from '../rpcd/plugin';
 import { clientsReport } from './clients';
@@ -42,7 +41,6 @@ export function routerAddress(root: RouterRoot): string {
 }
 
 export async function checkReport(ctx: AppContext, tftpServer = routerAddress(ctx.root)): Promise<CheckReport> {
-  nodeOnly('check');
   const s = await readState(ctx);
   if (!s.model) return { ok: false, checks: s.errors.map((e) => ({ name: e.where, ok: false, detail: e.message })) };
   // Loaded on demand: the probes pull in http, https, tls and the tftp client,

@@ -11,6 +11,10 @@ import { type Check, httpHead, tcpConnect, tftpFetch } from './probes';
 export type { Check } from './probes';
 
 export interface CheckReport {
+  /**
+   * Every check passed. A probe that could not run (probed: false, under qjs
+   * without busybox's tftp or nc) is not a pass: the chain is not proven.
+   */
   ok: boolean;
   checks: Check[];
 }

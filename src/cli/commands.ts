@@ -134,7 +134,7 @@ export const commands: Record<CommandName, (a: Args) => Promise<number>> = {
   async check(a) {
     const r = await checkReport(context(a), a.tftpServer);
     if (a.json) json(r);
-    else for (const c of r.checks) out(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
+    else for (const c of r.checks) out(`${c.ok ? 'ok  ' : c.probed === false ? 'SKIP' : 'FAIL'} ${c.name}: ${c.detail}`);
     return r.ok ? 0 : 1;
   },
 

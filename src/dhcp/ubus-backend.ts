@@ -3,10 +3,11 @@
 // /tmp/.uci is never committed by netboot. rpcd's commit sends procd
 // config.change, and procd reloads dnsmasq through the reload trigger of
 // dnsmasq's init script; netboot asks for a reload itself only when there is
-// no such trigger, so dnsmasq is reloaded once per commit.
+// no such trigger, so dnsmasq is reloaded once per commit. The same calls go
+// over the native client (node) or the ubus command (qjs).
 
 import { platform, run } from '../platform';
-import type { UbusClient } from '../ubus';
+import type { UbusCaller } from '../ubus';
 import type { UciPackage } from '../uci';
 import type { DhcpBackend, DhcpEdit } from './backend';
 import type { DnsmasqInstance } from './settle';
@@ -35,7 +36,7 @@ function dhcpReloadDelay(triggers: unknown): number | undefined {
 export class UbusDhcpBackend implements DhcpBackend {
   readonly name = 'rpcd uci session';
 
-  constructor(private readonly ubus: UbusClient) {}
+  constructor(private readonly ubus: UbusCaller) {}
 
   async read(): Promise<UciPackage | undefined> {
     const reply = await this.ubus.call('uci', 'get', { config: 'dhcp' });

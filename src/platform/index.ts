@@ -29,5 +29,14 @@ export function run(argv: string[], stdin?: string): string {
   if (r.status !== 0) throw new Error(`${argv.join(' ')} failed (exit status ${r.status})${said ? `: ${said}` : ''}`);
   return r.stdout;
 }
+/** Where `name` is on PATH (as execvp finds it), or undefined. */
+export function which(name: string): string | undefined {
+  for (const dir of (platform.env('PATH') ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':')) {
+    const path = `${dir || '.'}/${name}`;
+    if (platform.stat(path)) return path;
+  }
+  return undefined;
+}
+
 export { isErrno, PlatformError } from './errors';
 export type { ExecResult, FileKind, FileStat, NodeNet, Platform } from './types';

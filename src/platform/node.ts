@@ -97,9 +97,10 @@ export function nodePlatform(): Platform {
     },
 
     exec(argv, opts = {}) {
-      const r = spawnSync(argv[0], argv.slice(1), { input: opts.stdin ?? '', encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+      const r = spawnSync(argv[0], argv.slice(1), { input: opts.stdin ?? '', encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: opts.timeoutMs, killSignal: 'SIGKILL' });
       if (r.error) {
         if ((r.error as NodeJS.ErrnoException).code === 'ENOENT') return { status: 127, stdout: '', stderr: '' };
+        if ((r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT') return { status: 128 + constants.signals.SIGKILL, stdout: r.stdout, stderr: r.stderr };
         throw r.error;
       }
       return { status: r.status ?? 128 + constants.signals[r.signal!], stdout: r.stdout, stderr: r.stderr };

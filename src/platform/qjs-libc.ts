@@ -51,6 +51,7 @@ export interface QjsOs {
   readonly S_IFDIR: number;
   readonly S_IFLNK: number;
   readonly SIGSTOP: number;
+  readonly WNOHANG: number;
   open(path: string, flags: number, mode?: number): number;
   close(fd: number): number;
   read(fd: number, buffer: ArrayBuffer, offset: number, length: number): number;
@@ -63,8 +64,10 @@ export interface QjsOs {
   symlink(target: string, path: string): number;
   readlink(path: string): [string, number];
   getcwd(): [string, number];
-  /** With block: true, the exit status, or -N when signal N ended the child; 127 when it could not exec. */
+  /** With block: false, the child's pid. With block: true, the exit status, or -N when signal N ended the child; 127 when it could not exec. */
   exec(argv: string[], options: QjsExecOptions): number;
+  /** [pid, raw wait status]; [0, 0] with WNOHANG while the child runs. */
+  waitpid(pid: number, options: number): [number, number];
   getpid(): number;
   kill(pid: number, signal: number): number;
   setTimeout(fn: () => void, ms: number): unknown;

@@ -143,7 +143,7 @@ let temps = 0;
  * router): unlike pipes, files cannot fill up and block the child while this
  * process waits for it.
  */
-function exec(argv: string[], opts: { stdin?: string } = {}) {
+function exec(argv: string[], opts: { stdin?: string; timeoutMs?: number } = {}) {
   const base = `/tmp/.netboot-exec-${os.getpid()}-${temps++}`;
   const names = { in: `${base}.in`, out: `${base}.out`, err: `${base}.err` };
   const fds: number[] = [];
@@ -157,11 +157,29 @@ function exec(argv: string[], opts: { stdin?: string } = {}) {
     const stdin = open(opts.stdin === undefined ? '/dev/null' : names.in, os.O_RDONLY);
     const stdout = open(names.out, os.O_WRONLY | os.O_CREAT | os.O_EXCL);
     const stderr = open(names.err, os.O_WRONLY | os.O_CREAT | os.O_EXCL);
-    const status = os.exec(argv, { block: true, usePath: true, stdin, stdout, stderr });
+    const status = opts.timeoutMs === undefined ? os.exec(argv, { block: true, usePath: true, stdin, stdout, stderr }) : waitAtMost(os.exec(argv, { block: false, usePath: true, stdin, stdout, stderr }), opts.timeoutMs);
     return { status: status < 0 ? 128 - status : status, stdout: readText(names.out), stderr: readText(names.err) };
   } finally {
     for (const fd of fds) os.close(fd);
     for (const name of Object.values(names)) os.remove(name);
+  }
+}
+
+/**
+ * Waits for a child for at most `ms`, then kills it; the status as a blocking
+ * os.exec gives it (exit status, or -N for signal N).
+ */
+function waitAtMost(pid: number, ms: number): number {
+  const deadline = os.now() + ms;
+  for (;;) {
+    const [done, raw] = os.waitpid(pid, os.WNOHANG);
+    if (done === pid) return (raw & 0x7f) === 0 ? (raw >> 8) & 0xff : -(raw & 0x7f);
+    if (os.now() >= deadline) {
+      os.kill(pid, SIGKILL);
+      os.waitpid(pid, 0);
+      return -SIGKILL;
+    }
+    os.sleep(10);
   }
 }
 

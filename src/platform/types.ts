@@ -66,8 +66,12 @@ export interface Platform {
    */
   flush(paths: string[]): void;
 
-  /** Runs a program (PATH is searched) to its end; stdin is empty unless given. */
-  exec(argv: string[], opts?: { stdin?: string }): ExecResult;
+  /**
+   * Runs a program (PATH is searched) to its end; stdin is empty unless given.
+   * After timeoutMs it is killed (SIGKILL, status 137): for router tools
+   * that have no timeout of their own, such as busybox's nc.
+   */
+  exec(argv: string[], opts?: { stdin?: string; timeoutMs?: number }): ExecResult;
   /** Whether a process with this pid exists (it may belong to another user). */
   alive(pid: number): boolean;
   /** Sends this process SIGKILL or SIGSTOP (fault injection in tests). */
