@@ -47,7 +47,7 @@ export async function tftpFetch(host: string, path: string, expected: Uint8Array
     // OpenWrt's busybox leaves tftp out by default (BUSYBOX_DEFAULT_TFTP=n,
     // package/utils/busybox/Config-defaults.in): then the line says so.
     const tftp = busyboxApplet('tftp');
-    if ('missing' in tftp) return notProbed(name, `${tftp.missing} (busybox's tftp applet, FEATURE_TFTP_GET)`);
+    if ('missing' in tftp) return notProbed(name, tftp.missing);
     const local = `/tmp/.netboot-tftp-${platform.pid}-${scratch++}`;
     try {
       // busybox tftp retries 12 times, backing off from 100 ms to 2 s (networking/tftp.c): about 13 s at most.
@@ -94,7 +94,7 @@ export function tcpConnect(host: string, port: number, timeoutMs = 3000): Promis
  */
 function ncConnect(name: string, host: string, port: number, timeoutMs: number, start: number): Check {
   const nc = busyboxApplet('nc');
-  if ('missing' in nc) return notProbed(name, `${nc.missing} (busybox's nc applet)`);
+  if ('missing' in nc) return notProbed(name, nc.missing);
   const r = platform.exec([nc.path, host, String(port)], { stdin: '', timeoutMs });
   if (r.status === 0) return { name, ok: true, detail: `portal accepts connections (${ms(start)})` };
   if (r.status === 137) return { name, ok: false, detail: `no answer within ${timeoutMs / 1000} s (or the portal kept an empty connection open)` };

@@ -12,7 +12,7 @@ export type Applet = { path: string } | { missing: string };
 
 export function busyboxApplet(name: string): Applet {
   const path = which(name);
-  if (!path) return { missing: `this router has no ${name} command` };
+  if (!path) return { missing: `this router has no ${name} command (busybox's ${name} applet)` };
   const target = platform.stat(path)?.kind === 'link' ? platform.readlink(path) : '';
   if (!/(^|\/)busybox$/.test(target)) return { missing: `${path} is not busybox's ${name} applet` };
   return { path };
