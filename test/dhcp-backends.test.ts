@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { desiredDhcp } from '../src/dhcp/desired';
 import { editFromPlan, undoFromPlan } from '../src/dhcp/edit';
@@ -20,6 +21,7 @@ import { readTree } from '../src/fs/tree';
 import { makeRoot } from './helpers/bundle';
 import { BASE, model } from './helpers/config';
 import { OWRT_PREFIX, OWRT_SKIP, startUserland, until, type Userland } from './helpers/owrt';
+import { runQjsAsync } from './helpers/qjs';
 
 const DHCP = readFileSync(resolve(__dirname, 'fixtures/dhcp/openwrt-24.10'), 'utf8');
 const sections = (p: UciPackage | undefined) => (p?.sections ?? []).map((s) => [s.type, s.anonymous ? '' : s.name, Object.fromEntries(s.options)]);
@@ -64,6 +66,57 @@ describe.skipIf(!OWRT_PREFIX)(`dhcp through rpcd with netboot's own session${OWR
     expect(sections(await backend.read())).toEqual(sections(parseUci(DHCP, 'dhcp')));
     backend.close();
   });
+});
+
+describe.skipIf(!OWRT_PREFIX)(`dhcp through rpcd under quickjs: the ubus command, the same session calls${OWRT_SKIP ? ` (${OWRT_SKIP})` : ''}`, () => {
+  let land: Userland;
+  let ubus: UbusClient;
+  let probe: string;
+  beforeAll(async () => {
+    const config = mkdtempSync(join(tmpdir(), 'netboot-config-'));
+    writeFileSync(join(config, 'dhcp'), DHCP);
+    land = await startUserland(config);
+    ubus = await UbusClient.connect({ path: land.socket });
+    probe = join(mkdtempSync(join(tmpdir(), 'netboot-probe-')), 'dhcp-probe.js');
+    await build({ entryPoints: [resolve(__dirname, 'helpers/dhcp-probe.ts')], outfile: probe, bundle: true, platform: 'node', format: 'iife', target: 'node18', logLevel: 'warning' });
+  }, 30000);
+  afterAll(() => {
+    ubus?.close();
+    land?.stop();
+  });
+  const UBUS = () => join(OWRT_PREFIX!, 'bin/ubus');
+
+  it("applies and undoes netboot's sections through `ubus -S call`, leaving a LuCI user's pending change pending", async () => {
+    const { ubus_rpc_session: luci } = (await ubus.call('session', 'create', { timeout: 300 })) as { ubus_rpc_session: string };
+    await ubus.call('session', 'grant', { ubus_rpc_session: luci, scope: 'uci', objects: [['dhcp', 'read'], ['dhcp', 'write']] });
+    await ubus.call('uci', 'set', { ubus_rpc_session: luci, config: 'dhcp', section: 'lan', values: { leasetime: '1h' } });
+
+    const r = await runQjsAsync(probe, [land.socket, UBUS()]);
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout) as Record<string, unknown>;
+    expect(out.error).toBeUndefined();
+    expect(out.before).toEqual(sections(parseUci(DHCP, 'dhcp')));
+    const plan = planDhcp(desiredDhcp(model()), parseUci(DHCP, 'dhcp'));
+    const after = out.after as [string, string, Record<string, unknown>][];
+    expect(after.filter(([, name]) => name.startsWith('netboot_')).map(([, name]) => name).sort()).toEqual(plan.sections.map((c) => c.name).sort());
+    expect(after.find(([type]) => type === 'dnsmasq')![2].tftp_root).toBe('/srv/tftp');
+    expect(after.find(([, name]) => name === 'lan')![2].leasetime).toBe('12h');
+    expect(out.again).toBe(0);
+    expect(out.undone).toEqual(sections(parseUci(DHCP, 'dhcp')));
+    // The file on disk is back too, and the LuCI user's change is still theirs, pending.
+    expect(sections(parseUci(readFileSync(join(land.configDir, 'dhcp'), 'utf8'), 'dhcp'))).toEqual(sections(parseUci(DHCP, 'dhcp')));
+    const pending = (await ubus.call('uci', 'changes', { ubus_rpc_session: luci, config: 'dhcp' })) as { changes: string[][] };
+    expect(pending.changes).toEqual([['set', 'lan', 'leasetime', '1h']]);
+    // netboot's own sessions are gone (destroyed after each write): beside rpcd's built-in
+    // unauthenticated session (all zeros, rpcd session.c), `session list` has LuCI's alone.
+    const list = execFileSync(UBUS(), ['-s', land.socket, '-S', 'call', 'session', 'list'], { encoding: 'utf8' }).trim().split('\n');
+    expect(list.map((l) => (JSON.parse(l) as { ubus_rpc_session: string }).ubus_rpc_session).filter((sid) => !/^0+$/.test(sid))).toEqual([luci]);
+  }, 60000);
+
+  it("says which call failed and why, in ubus's words, when ubusd is not there", async () => {
+    const r = await runQjsAsync(probe, [join(tmpdir(), 'no-such-ubus.sock'), UBUS()]);
+    expect(JSON.parse(r.stdout)).toEqual({ error: 'ubus call uci get failed: Connection failed (10)' });
+  }, 30000);
 });
 
 describe.skipIf(!OWRT_PREFIX)(`dhcp through the uci command${OWRT_SKIP ? ` (${OWRT_SKIP})` : ''}`, () => {
