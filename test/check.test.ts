@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { routerAddress } from '../src/app/operations';
 import { RouterRoot } from '../src/fs/root';
+import { platform } from '../src/platform';
 import { BASE, withOption } from './helpers/config';
 import { BUNDLE, makeRoot, netboot } from './helpers/bundle';
 import { OWRT_PREFIX } from './helpers/owrt';
@@ -214,6 +215,14 @@ describe('bootloaders install under quickjs: uclient-fetch, sha256sum, then the 
     expect(none.stderr).toBe(`netboot: ${base}/undionly.kpxe: the uclient-fetch command is missing (OpenWrt package uclient-fetch)\n`);
     expect(none.status).toBe(1);
   }, 60000);
+});
+
+describe("a router tool without a timeout of its own (busybox's nc) is killed when exec's time is up", () => {
+  it('status 137, as SIGKILL gives it, and what the tool said so far', () => {
+    // Under node; the wasm harness runs children to their end, so the qjs side (waitpid WNOHANG, kill) is not exercised here.
+    expect(platform.exec(['sh', '-c', 'echo started; exec sleep 5'], { timeoutMs: 300 })).toEqual({ status: 137, stdout: 'started\n', stderr: '' });
+    expect(platform.exec(['sh', '-c', 'exit 3'], { timeoutMs: 5000 }).status).toBe(3);
+  });
 });
 
 describe('the TFTP server check asks by default', () => {
