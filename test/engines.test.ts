@@ -225,18 +225,6 @@ describe('every command gives the same output, exit status and files under node 
   }, 300_000);
 });
 
-describe('under qjs, what needs node says so in one line', () => {
-  it.each([
-    [['check'], 'netboot: check needs node for now: qjs has no sockets, TLS or hashing\n'],
-    [['bootloaders', 'install', '--from', '/nonexistent'], 'netboot: bootloaders install needs node for now: qjs has no sockets, TLS or hashing\n'],
-  ])('netboot %j', async (args, said) => {
-    const root = mkdtempSync(join(tmpdir(), 'netboot-engines-'));
-    cpSync(EXAMPLE, join(root, 'etc'), { recursive: true });
-    const r = await runQjsAsync(BUNDLE, ['--root', root, ...args]);
-    expect({ status: r.status, stdout: r.stdout, stderr: r.stderr }).toEqual({ status: 1, stdout: '', stderr: said });
-  }, 300_000);
-});
-
 describe('writes under qjs: temp files, then one sync, then the renames, then one sync', () => {
   // quickjs-libc has no fsync: netboot runs `sync` (busybox's applet on the
   // router). A `sync` ahead on PATH logs what the TFTP folder holds each time
