@@ -12,8 +12,9 @@ const files = (dir: string): string[] =>
   readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? files(join(dir, n)) : n.endsWith('.ts') ? [join(dir, n)] : []));
 const sources = files(SRC).map((f) => ({ path: relative(SRC, f), text: readFileSync(f, 'utf8') }));
 
-// Only code reached through nodeOnly() may use node's globals: the native
-// ubus client, the probes of `check`, `bootloaders install`.
+// Only code reached through nodeOnly() or on a `platform.net` branch may use
+// node's globals: the native ubus client, the probes of `check` and
+// `bootloaders install` (their qjs branches use src/tools).
 const NODE_ONLY = ['platform/', 'ubus/', 'check/probes.ts', 'bootloaders/'];
 
 describe('the engine boundary', () => {

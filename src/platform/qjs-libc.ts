@@ -71,5 +71,7 @@ export interface QjsOs {
   getpid(): number;
   kill(pid: number, signal: number): number;
   setTimeout(fn: () => void, ms: number): unknown;
+  /** Blocks the whole process; only between polls of a child that has no timeout of its own. */
+  sleep(ms: number): void;
   now(): number;
 }
