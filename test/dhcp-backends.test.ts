@@ -85,16 +85,19 @@ describe.skipIf(!OWRT_PREFIX)(`dhcp through rpcd under quickjs: the ubus command
     land?.stop();
   });
   const UBUS = () => join(OWRT_PREFIX!, 'bin/ubus');
+  // The ubus command on PATH, as /bin/ubus is on a router.
+  const qjsProbe = (socket: string) => runQjsAsync(probe, [socket], { env: { ...process.env, PATH: `${join(OWRT_PREFIX!, 'bin')}:${process.env.PATH}` } });
 
-  it("applies and undoes netboot's sections through `ubus -S call`, leaving a LuCI user's pending change pending", async () => {
+  it("picks the ubus command, applies and undoes netboot's sections through `ubus -S call`, leaving a LuCI user's pending change pending", async () => {
     const { ubus_rpc_session: luci } = (await ubus.call('session', 'create', { timeout: 300 })) as { ubus_rpc_session: string };
     await ubus.call('session', 'grant', { ubus_rpc_session: luci, scope: 'uci', objects: [['dhcp', 'read'], ['dhcp', 'write']] });
     await ubus.call('uci', 'set', { ubus_rpc_session: luci, config: 'dhcp', section: 'lan', values: { leasetime: '1h' } });
 
-    const r = await runQjsAsync(probe, [land.socket, UBUS()]);
+    const r = await qjsProbe(land.socket);
     expect(r.stderr).toBe('');
     const out = JSON.parse(r.stdout) as Record<string, unknown>;
     expect(out.error).toBeUndefined();
+    expect(out.backend).toBe('rpcd uci session');
     expect(out.before).toEqual(sections(parseUci(DHCP, 'dhcp')));
     const plan = planDhcp(desiredDhcp(model()), parseUci(DHCP, 'dhcp'));
     const after = out.after as [string, string, Record<string, unknown>][];
@@ -114,8 +117,8 @@ describe.skipIf(!OWRT_PREFIX)(`dhcp through rpcd under quickjs: the ubus command
   }, 60000);
 
   it("says which call failed and why, in ubus's words, when ubusd is not there", async () => {
-    const r = await runQjsAsync(probe, [join(tmpdir(), 'no-such-ubus.sock'), UBUS()]);
-    expect(JSON.parse(r.stdout)).toEqual({ error: 'ubus call uci get failed: Connection failed (10)' });
+    const r = await qjsProbe(join(tmpdir(), 'no-such-ubus.sock'));
+    expect(JSON.parse(r.stdout)).toEqual({ backend: 'rpcd uci session', error: 'ubus call uci get failed: Connection failed (10)' });
   }, 30000);
 });
 

@@ -1,25 +1,27 @@
-// The rpcd dhcp backend as the bundle runs it under qjs: through the ubus
-// command, with netboot's own session. test/dhcp-backends.test.ts bundles
-// this and runs it under the wasm QuickJS against real ubusd + rpcd.
-// argv: SOCKET UBUS. Prints one JSON object: the sections read before, after
+// The dhcp backend a router gets under qjs, picked as netboot picks it
+// (src/dhcp/select.ts: a ubus socket and the ubus command on PATH), used as
+// apply uses it. test/dhcp-backends.test.ts bundles this and runs it under the
+// wasm QuickJS against real ubusd + rpcd.
+// argv: SOCKET. Prints one JSON object: the backend's name, the sections read before, after
 // applying the example model, the sections a second plan would still change,
 // and after undoing; or the error a call gave.
 import { desiredDhcp } from '../../src/dhcp/desired';
 import { editFromPlan, undoFromPlan } from '../../src/dhcp/edit';
 import { planDhcp } from '../../src/dhcp/plan';
-import { UbusDhcpBackend } from '../../src/dhcp/ubus-backend';
+import { openDhcpBackend } from '../../src/dhcp/select';
+import { RouterRoot } from '../../src/fs/root';
 import { platform } from '../../src/platform';
-import { UbusCli } from '../../src/ubus';
 import type { UciPackage } from '../../src/uci';
 import { model } from './config';
 
-const [socket, ubus] = platform.argv;
+const [socket] = platform.argv;
 const sections = (p: UciPackage | undefined) => (p?.sections ?? []).map((s) => [s.type, s.anonymous ? '' : s.name, Object.fromEntries(s.options)]);
 
 async function main() {
-  const backend = new UbusDhcpBackend(new UbusCli(socket, ubus));
   const out: Record<string, unknown> = {};
   try {
+    const backend = await openDhcpBackend(new RouterRoot('/'), { ubusSocket: socket });
+    out.backend = backend.name;
     const before = await backend.read();
     out.before = sections(before);
     const plan = planDhcp(desiredDhcp(model()), before);
