@@ -163,7 +163,7 @@ return view.extend({
 		return [
 			E('p', [ badge(result.ok, result.ok ? _('all checks passed') : _('%d checks failed').format(result.checks.filter((c) => !c.ok).length)) ]),
 			table('netboot-check-results', [ _('Check'), _('Result'), _('Detail') ],
-				result.checks.map((c) => [ c.name, badge(c.ok, c.ok ? _('ok') : _('failed')), c.detail ]), _('No checks'))
+				result.checks.map((c) => [ c.name, badge(c.ok, c.ok ? _('ok') : c.probed === false ? _('not probed') : _('failed')), c.detail ]), _('No checks'))
 		];
 	},
 
