@@ -1,5 +1,5 @@
 import { defineConfig } from 'vitest/config';
-import { platformUnderVitest } from './vitest.config.mts';
+import { platformUnderVitest } from './test/helpers/vitest-platform';
 
 // The boot lab: real dnsmasq, tgt and QEMU in a private network namespace (Linux, root).
 // The lab's helpers import src/ (the UCI reader, the platform), so they need the same plugin.
