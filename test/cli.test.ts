@@ -3,8 +3,7 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readTree } from '../src/fs/tree';
-import { anonymousName, parseUci } from '../src/uci';
-import { BASE, withOption } from './helpers/config';
+import { ANON_TARGET, BASE, LUCI_SHAPED, withOption } from './helpers/config';
 import { BUNDLE, makeRoot, netboot, NODES } from './helpers/bundle';
 
 const tftp = (root: string) => join(root, 'srv/tftp');
@@ -71,37 +70,13 @@ describe.each(NODES)('the bundle under %s', (_, node) => {
     expect(JSON.parse(nb('--root', root, 'validate', '--json').stdout).errors).toHaveLength(2);
   });
 
-  // Sections as LuCI's Hosts page and `uci add` leave them in the file: a bare
-  // `config TYPE` (config.test.ts says where in LuCI, rpcd and uci), and a
-  // host's target given by the name uci makes up for an anonymous target.
   it('runs every command on anonymous hosts, targets and installers', () => {
-    const target = anonymousName(parseUci(BASE, 'netboot').sections.length + 1, 'target');
-    const luci = `${BASE}
-config target
-\toption iqn 'iqn.2024-01.lan.nas:anon'
-
-config installer
-\toption kind 'linux'
-\toption kernel 'vmlinuz'
-\tlist initrd 'fw-{arch}.cpio'
-\tlist initrd 'initrd.gz?v=2'
-
-config host
-\toption mac '52:54:00:12:34:57'
-\toption hostname 'lab-pc'
-\toption action 'boot'
-\toption target '${target}'
-
-config host
-\toption mac '52:54:00:12:34:58'
-\toption action 'menu'
-`;
-    const root = makeRoot({ netboot: luci });
+    const root = makeRoot({ netboot: LUCI_SHAPED });
     const ok = { status: 0, stderr: '' };
     expect(nb('--root', root, 'validate')).toMatchObject({ ...ok, stdout: expect.stringContaining('3 targets, 2 installers, 3 hosts') });
     expect(JSON.parse(nb('--root', root, 'plan', '--json').stdout).files).toContainEqual({ path: 'netboot/hosts/52-54-00-12-34-57.ipxe', action: 'create' });
     expect(nb('--root', root, 'render')).toMatchObject(ok);
-    expect(readFileSync(join(tftp(root), 'netboot/hosts/52-54-00-12-34-57.ipxe'), 'utf8')).toContain(`set nb-target ${target}\n`);
+    expect(readFileSync(join(tftp(root), 'netboot/hosts/52-54-00-12-34-57.ipxe'), 'utf8')).toContain(`set nb-target ${ANON_TARGET}\n`);
     expect(nb('--root', root, 'apply')).toMatchObject(ok);
     const status = nb('--root', root, 'status', '--json');
     expect(status).toMatchObject(ok);

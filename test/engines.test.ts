@@ -9,7 +9,7 @@ import { chmodSync, cpSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, read
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BASE, withOption } from './helpers/config';
+import { BASE, LUCI_SHAPED, withOption } from './helpers/config';
 import { BUNDLE, DHCP_2410, NODES } from './helpers/bundle';
 import { runQjsAsync, spawnAsync } from './helpers/qjs';
 
@@ -98,20 +98,6 @@ const exampleSetup = (): Record<string, string> =>
 
 const INVALID = withOption('disk1', 'lun', 'one', withOption('pc2', 'mac', 'x', `${BASE}\nconfig host 'pc2'\n`));
 
-// LuCI's Hosts page and `uci add` leave anonymous sections (cli.test.ts says where).
-const LUCI = `${BASE}
-config target
-\toption iqn 'iqn.2024-01.lan.nas:anon'
-
-config installer
-\toption kind 'linux'
-\toption kernel 'vmlinuz'
-\tlist initrd 'fw-{arch}.cpio'
-
-config host
-\toption mac '52:54:00:12:34:58'
-\toption action 'menu'
-`;
 
 describe('every command gives the same output, exit status and files under node 20, node 18 and qjs', () => {
   it('the example router: validate, plan, render, apply, status, preview, disable', async () => {
@@ -171,7 +157,7 @@ describe('every command gives the same output, exit status and files under node 
   }, 300_000);
 
   it('LuCI-shaped anonymous sections, and a change that updates and removes files', async () => {
-    const ref = await expectSame({ 'etc/config/netboot': LUCI, 'etc/config/dhcp': DHCP_2410 }, [
+    const ref = await expectSame({ 'etc/config/netboot': LUCI_SHAPED, 'etc/config/dhcp': DHCP_2410 }, [
       ['apply'],
       ['preview', '52:54:00:12:34:58'],
       (root) => writeFileSync(join(root, 'etc/config/netboot'), withOption('disk1', 'title', 'Renamed', BASE)),

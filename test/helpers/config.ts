@@ -1,6 +1,6 @@
 import { loadConfig } from '../../src/config/load';
 import type { LoadResult, Model } from '../../src/config/model';
-import { parseUci } from '../../src/uci';
+import { anonymousName, parseUci } from '../../src/uci';
 
 /** A small valid config the tests vary one option at a time. */
 export const BASE = `
@@ -52,3 +52,32 @@ export function withOption(section: string, option: string, value: string | null
   const quoted = value === null ? [] : [`\toption ${option} '${value.replaceAll("'", "'\\''")}'`];
   return [...lines.slice(0, start + 1), ...body.filter((l) => l.trim() !== ''), ...quoted, '', ...lines.slice(end)].join('\n');
 }
+
+/** The name uci makes up for the first section added after BASE, an anonymous target. */
+export const ANON_TARGET = anonymousName(parseUci(BASE, 'netboot').sections.length + 1, 'target');
+
+/**
+ * Sections as LuCI's Hosts page and `uci add` leave them in the file: a bare
+ * `config TYPE` (config.test.ts says where in LuCI, rpcd and uci), and a host
+ * whose target is the name uci makes up for an anonymous target.
+ */
+export const LUCI_SHAPED = `${BASE}
+config target
+\toption iqn 'iqn.2024-01.lan.nas:anon'
+
+config installer
+\toption kind 'linux'
+\toption kernel 'vmlinuz'
+\tlist initrd 'fw-{arch}.cpio'
+\tlist initrd 'initrd.gz?v=2'
+
+config host
+\toption mac '52:54:00:12:34:57'
+\toption hostname 'lab-pc'
+\toption action 'boot'
+\toption target '${ANON_TARGET}'
+
+config host
+\toption mac '52:54:00:12:34:58'
+\toption action 'menu'
+`;
