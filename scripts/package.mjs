@@ -1,6 +1,7 @@
-// npm run package: netboot's .ipk files without the OpenWrt SDK, in exactly
-// the form opkg installs (see scripts/package/ipk.mjs). Same tree, same
-// SOURCE_DATE_EPOCH → same bytes. Usage: node scripts/package.mjs [--out DIR]
+// npm run package: netboot's .ipk files (opkg, OpenWrt 23.05/24.10) and .apk
+// files (apk-tools 3, 25.12+) without the OpenWrt SDK, in exactly the form
+// each package manager installs (see scripts/package/ipk.mjs, apk.mjs). Same
+// tree, same SOURCE_DATE_EPOCH → same bytes. Usage: node scripts/package.mjs [--out DIR]
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';

@@ -48,13 +48,13 @@ suite(title, () => {
     writeFileSync(join(tree, 'dist/netboot.js'), `${readFileSync(join(ROOT, 'dist/netboot.js'), 'utf8')}// next\n`);
     byName(packageInto(join(dir, 'next'), undefined, tree), next);
 
-    // An OpenWrt root with node and luci-base already installed (status
+    // An OpenWrt root with node, luci-base and rpcd already installed (status
     // entries only), and a functions.sh that logs instead of acting.
     root = join(dir, 'root');
     for (const d of ['usr/lib/opkg/info', 'var/lock', 'lib', 'etc']) mkdirSync(join(root, d), { recursive: true });
     const installed = (name: string) => `Package: ${name}\nVersion: 1.0-r1\nStatus: install user installed\nArchitecture: all\nInstalled-Time: 0\n\n`;
-    writeFileSync(at('usr/lib/opkg/status'), installed('node') + installed('luci-base'));
-    for (const name of ['node', 'luci-base']) writeFileSync(at(`usr/lib/opkg/info/${name}.list`), '');
+    writeFileSync(at('usr/lib/opkg/status'), installed('node') + installed('luci-base') + installed('rpcd'));
+    for (const name of ['node', 'luci-base', 'rpcd']) writeFileSync(at(`usr/lib/opkg/info/${name}.list`), '');
     writeFileSync(
       at('lib/functions.sh'),
       [

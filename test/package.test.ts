@@ -187,9 +187,9 @@ describe('netboot', () => {
 });
 
 describe('luci-app-netboot', () => {
-  it('depends on luci-base and netboot and carries htdocs at /www and root at /', () => {
+  it('depends on luci-base, netboot and rpcd and carries htdocs at /www and root at /', () => {
     const p = ipk('luci-app-netboot');
-    expect(p.fields.get('Depends')).toBe('luci-base, netboot');
+    expect(p.fields.get('Depends')).toBe('luci-base, netboot, rpcd');
     expect(p.fields.get('Section')).toBe('luci');
     const app = join(ROOT, 'luci-app');
     expect(files(p)).toEqual([...treeFiles(join(app, 'htdocs'), '/www/'), ...treeFiles(join(app, 'root'), '/')].sort());
@@ -278,7 +278,7 @@ describe('the OpenWrt Makefiles describe the same packages', () => {
 
   it('luci-app/Makefile is a luci.mk app found by the buildroot scan', () => {
     expect(luci).toMatch(/^LUCI_NAME:=luci-app-netboot$/m);
-    expect(luci).toMatch(/^LUCI_DEPENDS:=\+luci-base \+netboot$/m);
+    expect(luci).toMatch(/^LUCI_DEPENDS:=\+luci-base \+netboot \+rpcd$/m);
     expect(luci).toMatch(/^LUCI_PKGARCH:=all$/m);
     expect(luci).toMatch(/^include \$\(TOPDIR\)\/feeds\/luci\/luci\.mk$/m);
     expect(luci).toMatch(/^# call BuildPackage - OpenWrt buildroot signature$/m);

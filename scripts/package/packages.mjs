@@ -3,9 +3,12 @@
 // luci-app/root, laid out as luci.mk installs them) and one
 // luci-i18n-netboot-<lang> per luci-app/po/<lang>. Every installed path gets
 // its mode from a table here, never from the work tree: git keeps only
-// 644/755, and a new file without a rule is an error, not a guess.
+// 644/755, and a new file without a rule is an error, not a guess. Each is
+// described once and written as an .ipk (opkg, 23.05/24.10) and an .apk
+// (apk-tools 3, 25.12+).
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { buildApk } from './apk.mjs';
 import { buildIpk } from './ipk.mjs';
 import { po2lmo } from './po2lmo.mjs';
 
@@ -29,8 +32,15 @@ const LUCI_MODES = [
 
 const RPCD_RELOAD = '[ -n "${IPKG_INSTROOT}" ] || /etc/init.d/rpcd reload || true';
 
-/** The engines netboot runs under, as the npm-built .ipk declares them. */
-const ENGINE_DEPENDS = 'node | quickjs';
+// The engine netboot depends on, per package format, as the Makefile's
+// NETBOOT_ENGINE_DEPENDS comes out for each release's feed. opkg (23.05/24.10)
+// reads alternatives: node from the feed, or a quickjs someone built for the
+// router; /usr/bin/netboot picks node first. 25.12's feed builds no target
+// node and apk has no alternatives: quickjs.
+const FORMATS = [
+  { build: buildIpk, engine: 'node | quickjs' },
+  { build: buildApk, engine: 'quickjs' },
+];
 
 // luci.mk's LUCI_LC_ALIAS and LUCI_LANG.<lang> for the languages netboot has;
 // a new language needs its line from luci.mk.
@@ -68,62 +78,65 @@ export function pkgRelease(root) {
 }
 
 /**
- * Every package as { name, bytes }, netboot first.
+ * Every package as { name, bytes }: the .ipk files, then the .apk files,
+ * netboot first in each.
  * @param {{ root: string, bundle: string, epoch: number }} opts
  *   root: the repository; bundle: the built netboot.js; epoch: SOURCE_DATE_EPOCH
  */
-export function buildPackages({ root, bundle, epoch }) {
+export function buildPackages(opts) {
+  return FORMATS.flatMap(({ build, engine }) => describePackages(opts, engine).map((spec) => build(spec, opts.epoch)));
+}
+
+/**
+ * The packages' descriptions (ipk.mjs's IpkSpec), netboot first.
+ * @param {{ root: string, bundle: string, epoch: number }} opts
+ * @param {string} engine netboot's dependency on a JavaScript engine
+ * @returns {import('./ipk.mjs').IpkSpec[]}
+ */
+function describePackages({ root, bundle, epoch }, engine) {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   const version = `${pkg.version}-r${pkgRelease(root)}`;
   const common = { Version: version, License: pkg.license, SourceDateEpoch: String(epoch), Architecture: 'all' };
 
-  const netboot = buildIpk(
-    {
-      // opkg (23.05/24.10) reads alternatives: node from the feed, or a
-      // quickjs package someone built for the router; /usr/bin/netboot picks
-      // node first, as the Makefile's +node / +quickjs does per release.
-      control: { Package: 'netboot', ...common, Depends: ENGINE_DEPENDS, SourceName: 'netboot', Section: 'net', Description: pkg.description },
-      files: [
-        ...treeFiles(join(root, 'files'), '/', NETBOOT_MODES),
-        { path: '/usr/share/netboot/netboot.js', mode: modeOf(NETBOOT_MODES, '/usr/share/netboot/netboot.js'), data: readFileSync(bundle) },
-      ],
-      conffiles: ['/etc/config/netboot'],
-      // On removal (not upgrade) of a running system, hand dnsmasq back what
-      // netboot took from it; without an engine this only prints how to get one.
-      prermPkg: '[ -n "${IPKG_INSTROOT}" ] || [ "${PKG_UPGRADE}" = "1" ] || /usr/bin/netboot disable || true',
-      // rpcd runs the plugin's `list` again: the ubus object netboot appears or goes.
-      postinstPkg: RPCD_RELOAD,
-      postrm: `#!/bin/sh\n${RPCD_RELOAD}`,
-    },
-    epoch,
-  );
+  const netboot = {
+    control: { Package: 'netboot', ...common, Depends: engine, SourceName: 'netboot', Section: 'net', Description: pkg.description },
+    files: [
+      ...treeFiles(join(root, 'files'), '/', NETBOOT_MODES),
+      { path: '/usr/share/netboot/netboot.js', mode: modeOf(NETBOOT_MODES, '/usr/share/netboot/netboot.js'), data: readFileSync(bundle) },
+    ],
+    conffiles: ['/etc/config/netboot'],
+    // On removal (not upgrade) of a running system, hand dnsmasq back what
+    // netboot took from it; without an engine this only prints how to get one.
+    prermPkg: '[ -n "${IPKG_INSTROOT}" ] || [ "${PKG_UPGRADE}" = "1" ] || /usr/bin/netboot disable || true',
+    // rpcd runs the plugin's `list` again: the ubus object netboot appears or goes.
+    postinstPkg: RPCD_RELOAD,
+    postrm: `#!/bin/sh\n${RPCD_RELOAD}`,
+  };
 
   const app = join(root, 'luci-app');
   const luciFiles = [...treeFiles(join(app, 'htdocs'), '/www/', LUCI_MODES), ...treeFiles(join(app, 'root'), '/', LUCI_MODES)];
   const defaults = luciFiles.filter((f) => f.path.startsWith('/etc/uci-defaults/')).map((f) => f.path);
-  const luci = buildIpk(
-    {
-      control: {
-        Package: 'luci-app-netboot',
-        ...common,
-        Depends: 'luci-base, netboot',
-        SourceName: 'luci-app-netboot',
-        Section: 'luci',
-        Description: 'LuCI support for netboot',
-      },
-      files: luciFiles,
-      // luci.mk's default postinst for an app.
-      postinstPkg: [
-        `[ -n "\${IPKG_INSTROOT}" ] || {${defaults.map((d) => `\n\t(. ${d}) && rm -f ${d}`).join('')}`,
-        '\trm -f /tmp/luci-indexcache',
-        '\trm -rf /tmp/luci-modulecache/',
-        '\tkillall -HUP rpcd 2>/dev/null',
-        '\texit 0',
-        '}',
-      ].join('\n'),
+  const luci = {
+    control: {
+      Package: 'luci-app-netboot',
+      ...common,
+      // rpcd serves the app's ubus calls and ACL and is reloaded by its postinst.
+      Depends: 'luci-base, netboot, rpcd',
+      SourceName: 'luci-app-netboot',
+      Section: 'luci',
+      Description: 'LuCI support for netboot',
     },
-    epoch,
-  );
+    files: luciFiles,
+    // luci.mk's default postinst for an app.
+    postinstPkg: [
+      `[ -n "\${IPKG_INSTROOT}" ] || {${defaults.map((d) => `\n\t(. ${d}) && rm -f ${d}`).join('')}`,
+      '\trm -f /tmp/luci-indexcache',
+      '\trm -rf /tmp/luci-modulecache/',
+      '\tkillall -HUP rpcd 2>/dev/null',
+      '\texit 0',
+      '}',
+    ].join('\n'),
+  };
 
   const poDir = join(app, 'po');
   const langs = existsSync(poDir) ? readdirSync(poDir).filter((d) => d !== 'templates').sort() : [];
@@ -137,30 +150,27 @@ export function buildPackages({ root, bundle, epoch }) {
       .map((f) => ({ path: `/usr/lib/lua/luci/i18n/${f.slice(0, -3)}.${l.code}.lmo`, mode: 0o644, data: po2lmo(readFileSync(join(poDir, lang, f))) }))
       .filter((f) => f.data !== null);
     const defaultsFile = `/etc/uci-defaults/${name}`;
-    return buildIpk(
-      {
-        control: {
-          Package: name,
-          ...common,
-          Depends: 'luci-app-netboot',
-          SourceName: 'luci-app-netboot',
-          Section: 'luci',
-          Description: `Translation for luci-app-netboot - ${l.title}`,
-        },
-        files: [
-          { path: defaultsFile, mode: 0o644, data: Buffer.from(`uci set luci.languages.${l.code.replace(/-/g, '_')}='${l.title}'; uci commit luci\n`) },
-          ...catalogs,
-        ],
-        // luci.mk's LuciTranslation postinst, tabs included.
-        postinstPkg: [
-          '\t[ -n "${IPKG_INSTROOT}" ] || {',
-          `\t\t(. ${defaultsFile}) && rm -f ${defaultsFile}`,
-          '\t\texit 0',
-          '\t}',
-        ].join('\n'),
+    return {
+      control: {
+        Package: name,
+        ...common,
+        Depends: 'luci-app-netboot',
+        SourceName: 'luci-app-netboot',
+        Section: 'luci',
+        Description: `Translation for luci-app-netboot - ${l.title}`,
       },
-      epoch,
-    );
+      files: [
+        { path: defaultsFile, mode: 0o644, data: Buffer.from(`uci set luci.languages.${l.code.replace(/-/g, '_')}='${l.title}'; uci commit luci\n`) },
+        ...catalogs,
+      ],
+      // luci.mk's LuciTranslation postinst, tabs included.
+      postinstPkg: [
+        '\t[ -n "${IPKG_INSTROOT}" ] || {',
+        `\t\t(. ${defaultsFile}) && rm -f ${defaultsFile}`,
+        '\t\texit 0',
+        '\t}',
+      ].join('\n'),
+    };
   });
 
   return [netboot, luci, ...i18n];
