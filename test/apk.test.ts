@@ -184,6 +184,7 @@ roundTrip(title, () => {
   let dir: string;
   let root: string;
   let next: string;
+  let feed: string[];
   const NEXT = pkg.version.replace(/(\d+)$/, (n) => String(Number(n) + 1));
   const at = (p: string) => join(root, p);
   const calls = () => (existsSync(at('calls')) ? readFileSync(at('calls'), 'utf8') : '');
@@ -249,7 +250,7 @@ roundTrip(title, () => {
       return join(dir, p.name);
     };
     const record = (what: string) => `#!/bin/sh\necho "${what} $*" >> /calls\n`;
-    const feed = [standIn('quickjs', [{ path: '/usr/bin/qjs', data: record('qjs') }]), standIn('rpcd', [{ path: '/etc/init.d/rpcd', data: record('/etc/init.d/rpcd') }]), standIn('luci-base', [])];
+    feed = [standIn('quickjs', [{ path: '/usr/bin/qjs', data: record('qjs') }]), standIn('rpcd', [{ path: '/etc/init.d/rpcd', data: record('/etc/init.d/rpcd') }]), standIn('luci-base', [])];
 
     // The next release: the same tree with the patch version raised and another bundle.
     const tree = join(dir, 'tree');
@@ -273,6 +274,14 @@ roundTrip(title, () => {
     const r = run(bare, 'add', '--allow-untrusted', '--initdb', join(out, `netboot-${mine}`));
     expect(r.code).not.toBe(0);
     expect(r.out).toMatch(/quickjs \(no such package\)/);
+  });
+
+  it('refuses the unsigned files without --allow-untrusted', () => {
+    const strict = join(dir, 'strict');
+    makeRoot(strict);
+    const r = run(strict, 'add', '--initdb', join(out, `netboot-${mine}`));
+    expect(r.code).not.toBe(0);
+    expect(r.out).toContain('UNTRUSTED signature');
   });
 
   it('apk add installs the three packages: files and modes in place, the scripts run in the root as apk runs them', () => {
@@ -323,5 +332,27 @@ roundTrip(title, () => {
     expect(existsSync(at('etc/config/netboot.apk-new'))).toBe(false);
     expect(calls()).toContain('default_prerm netboot\n/etc/init.d/netboot stop+disable\nqjs --std /usr/bin/../share/netboot/netboot.js disable\n/etc/init.d/rpcd reload\n');
     expect(readdirSync(at('lib/apk/packages')).sort()).toEqual(['luci-base.list', 'quickjs.list', 'rpcd.list']);
+  });
+
+  it("installs from a feed signed with one's own key, without --allow-untrusted, as the README's \"Your own apk feed\" says", () => {
+    const repo = join(dir, 'feed');
+    mkdirSync(repo);
+    for (const f of [...feed, ...NAMES.map((n) => join(out, `${n}-${mine}`))]) cpSync(f, join(repo, f.split('/').pop()!));
+    const key = join(dir, 'netboot-feed.pem');
+    execFileSync('openssl', ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', key]);
+    const pub = execFileSync('openssl', ['ec', '-in', key, '-pubout'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const apks = readdirSync(repo).map((f) => join(repo, f));
+    for (const f of apks) execFileSync(APK, ['adbsign', '--allow-untrusted', '--sign-key', key, f]);
+    execFileSync(APK, ['mkndx', '--allow-untrusted', '--sign-key', key, '--output', join(repo, 'packages.adb'), ...apks]);
+    const router = join(dir, 'signed');
+    makeRoot(router);
+    mkdirSync(join(router, 'etc/apk/keys'), { recursive: true });
+    writeFileSync(join(router, 'etc/apk/keys/netboot-feed.pub.pem'), pub);
+    writeFileSync(join(dir, 'repositories'), `${join(repo, 'packages.adb')}\n`);
+    const r = run(router, '--repositories-file', join(dir, 'repositories'), 'add', '--initdb', 'netboot', 'luci-app-netboot');
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toContain(`Installing netboot (${VERSION})`);
+    expect(r.out).toContain('Installing quickjs (1.0-r1)');
+    expect(existsSync(join(router, 'usr/share/netboot/netboot.js'))).toBe(true);
   });
 });
