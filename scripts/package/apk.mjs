@@ -126,8 +126,8 @@ export function buildApk(spec, mtime) {
   // A dependency is an object { name } (no version: any); a list of them is
   // sorted by name, each written once (adb_wa_sort_unique).
   const depList = (names) => {
-    const deps = [...new Set(names.map((n) => w.obj([NULL, w.blob(n)])))];
-    return w.obj([NULL, ...deps.sort((a, b) => bytesOrder(readName(w, a), readName(w, b)))]);
+    const deps = new Map(names.map((n) => [w.obj([NULL, w.blob(n)]), n]));
+    return w.obj([NULL, ...[...deps.keys()].sort((a, b) => bytesOrder(deps.get(a), deps.get(b)))]);
   };
   info[PI.DEPENDS] = depList(apkDepends(control.Depends));
   // package.mk's implicit virtual provide @NAME-any (no version: never owns the name).
@@ -163,8 +163,7 @@ export function buildApk(spec, mtime) {
 
   // The id is the start of the sha256 of the block with the id zeroed.
   const adb = w.bytes();
-  const idAt = (w.buf.readUInt32LE((infoVal & 0x0fffffff) + 4 * PI.HASHES) & 0x0fffffff) + 1;
-  createHash('sha256').update(adb).digest().copy(adb, idAt, 0, 20);
+  createHash('sha256').update(adb).digest().copy(adb, (info[PI.HASHES] & 0x0fffffff) + 1, 0, 20);
 
   const data = [];
   paths.forEach((p, i) =>
@@ -182,11 +181,4 @@ export function buildApk(spec, mtime) {
 // Index slots 1.. of a sparse field list, holes as null.
 function fill(fields) {
   return Array.from({ length: fields.length }, (_, i) => fields[i] ?? NULL);
-}
-
-// The name (slot 1) of a dependency object already written.
-function readName(w, val) {
-  const at = val & 0x0fffffff;
-  const blob = w.buf.readUInt32LE(at + 4) & 0x0fffffff;
-  return w.buf.subarray(blob + 1, blob + 1 + w.buf[blob]).toString('latin1');
 }
