@@ -19,6 +19,7 @@ import {
   type Settings,
   type Target,
 } from './model';
+import { MAX_TARGET, registrable } from '../register/request';
 import { SectionReader } from './section';
 import {
   checkAbsolutePath,
@@ -114,6 +115,7 @@ function loadSettings(r: SectionReader, dhcp: UciPackage | undefined): Settings 
       efi64: r.checked('bootloader_efi64', checkTftpFile, 'snponly.efi'),
       arm64: r.checked('bootloader_arm64', checkTftpFile, 'arm64/snponly.efi'),
     },
+    registration: r.bool('registration', false),
   };
 }
 
@@ -309,6 +311,17 @@ function checkReferences(m: Model, declared: (type: string) => Set<string>, labe
 
 const SECTION_TYPES = ['netboot', 'target', 'installer', 'host'];
 
+/** Registration is open to the whole LAN; say so while it is on. */
+function registrationWarnings(m: Model, where: string, label: (type: string, name: string) => string): Problem[] {
+  const out = [{ where, message: 'is on: any PC on a served DHCP interface can add itself as a host from its boot menu; switch it off once your PCs are registered' }];
+  for (const t of m.targets) {
+    if (!registrable(m).includes(t)) {
+      out.push({ where: `${PKG}.${label('target', t.name)}`, message: `is not offered for registration: a registration request has room for target names of at most ${MAX_TARGET} characters` });
+    }
+  }
+  return out;
+}
+
 /**
  * Loads and validates. A model is returned only when there are no errors, so a
  * caller cannot render from a config that would boot wrongly.
@@ -337,7 +350,8 @@ export function loadConfig(netboot: UciPackage, dhcp?: UciPackage): LoadResult {
   for (const extra of netboot.sections.filter((x) => x.type === 'netboot' && x !== main)) {
     warnings.push({ where: `${PKG}.${extra.name}`, message: 'a second netboot section is ignored; settings belong in netboot.main' });
   }
-  const settings = loadSettings(reader(main ?? { type: 'netboot', name: 'main', anonymous: false, options: new Map() }), dhcp);
+  const mainReader = reader(main ?? { type: 'netboot', name: 'main', anonymous: false, options: new Map() });
+  const settings = loadSettings(mainReader, dhcp);
 
   // Anonymous sections go by the name uci gives them (cfg030f15, what LuCI
   // and `uci show -X` show, and what LuCI writes into a host's target).
@@ -384,5 +398,6 @@ export function loadConfig(netboot: UciPackage, dhcp?: UciPackage): LoadResult {
     return sec ? labelOf(sec) : name;
   };
   checkReferences(model, declared, label, errors);
+  if (settings.registration) warnings.push(...registrationWarnings(model, mainReader.where('registration'), label));
   return errors.length ? { errors, warnings } : { model, errors, warnings };
 }

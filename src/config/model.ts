@@ -27,6 +27,8 @@ export interface Settings {
   httpUrl?: string;
   /** First-stage iPXE binaries, relative to the TFTP root, per firmware. */
   bootloaders: { bios: string; efi64: string; arm64: string };
+  /** Unknown PCs may add themselves as hosts from their boot menu (src/register). */
+  registration: boolean;
 }
 
 export interface Chap {

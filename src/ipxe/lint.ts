@@ -19,7 +19,7 @@ export interface ParsedScript {
 /** Commands that can return failure; anything else here always succeeds. */
 const FALLIBLE = new Set([
   'chain', 'kernel', 'initrd', 'imgfetch', 'imgexec', 'imgselect', 'imgfree', 'boot', 'sanboot', 'sanhook', 'sanunhook',
-  'choose', 'iseq', 'isset', 'cpuid', 'prompt', 'shell', 'reboot', 'dhcp', 'ifconf', 'ifopen',
+  'choose', 'iseq', 'isset', 'cpuid', 'prompt', 'shell', 'reboot', 'dhcp', 'ifconf', 'ifopen', 'read', 'sleep',
 ]);
 const SEPARATORS = new Set(['||', '&&', ';']);
 /**

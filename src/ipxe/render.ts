@@ -2,11 +2,13 @@
 // map of relative path → file text; writing them is src/fs's job.
 //
 // Every line is built with the `ipxe` tag, so user text reaches a script only
-// through escape.ts. Labels: nb-* are netboot's own, t-/b-/m- are per target
-// (select, boot, install menu), i- per installer; user names cannot collide
-// with them because each family has its own prefix.
+// through escape.ts. Labels: nb-* are netboot's own, t-/b-/m-/r- are per
+// target (select, boot, install menu, register), i- per installer; user names
+// cannot collide with them because each family has its own prefix.
 
 import type { Host, Installer, Model, Target } from '../config/model';
+import type { Answer } from '../register/register';
+import { NAME_RULE, REQUEST_PREFIX, registrable } from '../register/request';
 import { int, ipxe, join, name, own, template, text, type Safe } from './escape';
 import { imageName } from './images';
 
@@ -21,6 +23,8 @@ export const rootPath = (t: Target) => `iscsi:${t.server}::${t.port === 3260 ? '
 const portal = (t: Target) => (t.port === 3260 ? t.server : `${t.server}:${t.port}`);
 export const hostFile = (mac: string) => `${OWNED_DIR}/hosts/${mac.replaceAll(':', '-')}.ipxe`;
 export const targetFile = (t: Target) => `${OWNED_DIR}/targets/${t.name}.ipxe`;
+/** The router's answer to this PC's registration request, which its menu polls for. */
+export const registerFile = (mac: string) => `${OWNED_DIR}/register/${mac.replaceAll(':', '-')}.ipxe`;
 
 /**
  * The SAN drives netboot hooks, named on every sanhook/sanboot so the release path
@@ -176,11 +180,65 @@ function targetLines(m: Model, t: Target): string[] {
 /** Tries at fetching boot.ipxe.cfg before the PC moves on to its next boot device. */
 const CFG_TRIES = 3;
 
+/** Looks for the router's answer to a registration, REGISTER_POLL_S apart: about 30 s in all. */
+const REGISTER_POLLS = 15;
+const REGISTER_POLL_S = 2;
+
+/**
+ * An unknown PC registers itself (src/register): it picks a target, its user
+ * types a name, and a DHCP exchange carries both to the router as the vendor
+ * class (src/register/request.ts says why not TFTP). The typed name is only
+ * ever used as `${nb-reg-name:hexraw}`: iPXE expands a `${` inside an
+ * expanded value again (settings.c expand_settings), and hex digits cannot
+ * start one. The router answers in register/<mac>.ipxe, which this polls.
+ */
+function registerLines(m: Model): string[] {
+  const targets = registrable(m);
+  const label = (t: Target) => name(`r-${t.name}`);
+  return [
+    '',
+    ':nb-register',
+    'menu -- Register this PC (${netX/mac}) as a host: which target is its disk? (Esc: back)',
+    ...targets.map((t) => ipxe`item ${label(t)} ${text(t.title)}`),
+    'choose nb-selected || goto nb-menu',
+    'goto ${nb-selected}',
+    ...targets.flatMap((t) => [ipxe`:${label(t)}`, ipxe`set nb-reg-target ${name(t.name)}`, 'goto nb-reg-name']),
+    ':nb-reg-name',
+    ipxe`echo Type a host name for this PC (${text(NAME_RULE)}), then Enter (Ctrl-C goes back):`,
+    'read nb-reg-name || goto nb-menu',
+    'isset ${nb-reg-name:hexraw} || goto nb-reg-name',
+    'set nb-reg-attempt ${unixtime}',
+    ipxe`set vendor-class ${own(REQUEST_PREFIX)}\${nb-reg-attempt}:\${nb-reg-target}:\${nb-reg-name:hexraw}`,
+    'echo Asking the router to register this PC...',
+    'dhcp ${netX/ifname} || goto nb-reg-unsent',
+    'clear vendor-class',
+    'clear nb-reg-answer',
+    'clear nb-reg-polls',
+    ':nb-reg-wait',
+    ipxe`sleep ${int(REGISTER_POLL_S)} || goto nb-menu`,
+    'chain --autofree register/${netX/mac:hexhyp}.ipxe ||',
+    'iseq ${nb-reg-answer} ${nb-reg-attempt} && goto nb-reg-answered ||',
+    'inc nb-reg-polls',
+    ipxe`iseq \${nb-reg-polls} ${int(REGISTER_POLLS)} || goto nb-reg-wait`,
+    'echo netboot: the router did not answer; is netboot running there? ("netboot status")',
+    'goto nb-pause',
+    ':nb-reg-unsent',
+    'clear vendor-class',
+    'echo netboot: the registration request could not be sent (error ${errno}); a shorter name may help',
+    'goto nb-pause',
+    // Known now: start over as that host, which boots its target.
+    ':nb-reg-answered',
+    'iseq ${nb-reg-ok} 1 && goto nb-load ||',
+    'goto nb-pause',
+  ];
+}
+
 function menuScript(m: Model): string {
   // How long a message waits for a key before the PC carries on by itself: the
   // menu's countdown, or 10 s where the menu waits for a key (a PC may be headless).
   const wait = int((m.settings.menuTimeout || 10) * 1000);
   const loader = text(m.settings.bootloaders.bios);
+  const register = m.settings.registration && registrable(m).length > 0;
   const lines = [
     ':nb-load',
     'chain --autofree boot.ipxe.cfg || goto nb-nocfg',
@@ -189,7 +247,7 @@ function menuScript(m: Model): string {
     'iseq ${buildarch} arm64 && goto nb-arch-known ||',
     'cpuid --ext 29 && set nb-arch amd64 || set nb-arch i386',
     ':nb-arch-known',
-    'chain --autofree hosts/${netX/mac:hexhyp}.ipxe ||',
+    register ? 'chain --autofree hosts/${netX/mac:hexhyp}.ipxe && set nb-known 1 ||' : 'chain --autofree hosts/${netX/mac:hexhyp}.ipxe ||',
     'set submenu-timeout ${menu-timeout}',
     'isset ${nb-undionly} && goto nb-undionly ||',
     ':nb-start',
@@ -201,6 +259,7 @@ function menuScript(m: Model): string {
     'iseq ${menu-default} exit && set nb-default nb-exit || set nb-default t-${menu-default}',
     'menu -- netboot: choose the iSCSI target (${netX/mac}, ${nb-arch} ${platform})',
     ...m.targets.map((t) => ipxe`item ${name(`t-${t.name}`)} ${text(t.title)}`),
+    ...(register ? ['isset ${nb-known} || item nb-register Register this PC...'] : []),
     'item --gap -- ------------------------- Advanced options -------------------------',
     'item nb-shell Drop to iPXE shell',
     'item nb-reboot Reboot computer',
@@ -210,6 +269,7 @@ function menuScript(m: Model): string {
     'goto ${nb-selected}',
     ...m.targets.flatMap((t) => targetLines(m, t)),
     ...m.installers.flatMap(installerLines),
+    ...(register ? registerLines(m) : []),
     '',
     ':nb-back',
     'set submenu-timeout 0',
@@ -310,8 +370,22 @@ function chapScript(t: Target): string {
   return script(lines);
 }
 
-/** Every file netboot owns under the TFTP root, by path relative to it. */
-export function renderFiles(m: Model): Map<string, string> {
+/**
+ * Runs only for the request it answers: the PC fetches this file until the
+ * answer is there, and an answer to an earlier request must say nothing.
+ */
+function answerScript(a: Answer): string {
+  return script([
+    ipxe`iseq \${nb-reg-attempt} ${name(a.attempt)} || goto nb-reg-other`,
+    ipxe`set nb-reg-answer ${name(a.attempt)}`,
+    ipxe`set nb-reg-ok ${int(a.ok ? 1 : 0)}`,
+    ipxe`echo netboot: ${text(a.message)}`,
+    ':nb-reg-other',
+  ]);
+}
+
+/** Every file netboot owns under the TFTP root, by path relative to it; `answers` from src/register. */
+export function renderFiles(m: Model, answers: readonly Answer[] = []): Map<string, string> {
   const files = new Map<string, string>();
   files.set(`${OWNED_DIR}/menu.ipxe`, menuScript(m));
   files.set(`${OWNED_DIR}/boot.ipxe.cfg`, bootCfg(m));
@@ -321,5 +395,7 @@ export function renderFiles(m: Model): Map<string, string> {
     files.set(bootBeacon(t.name), BEACON);
     for (const i of offeredInstallers(m, t)) files.set(installBeacon(t.name, i.name), BEACON);
   }
+  // After the hosts: an answer saying yes is written no earlier than the host it announces.
+  for (const a of answers) files.set(registerFile(a.mac), answerScript(a));
   return files;
 }

@@ -23,6 +23,12 @@
 //   src/image/script.c: a running script is unregistered while it runs.
 // - src/core/exec.c: an unknown command prints "x: command not found"; errno is
 //   only updated when a command fails. cpuid is in x86 builds only.
+// - Registration (src/register): src/hci/commands/nvo_cmd.c `read` stores the
+//   typed line as it is (src/hci/readline.c: Enter ends it, Ctrl-C fails with
+//   ECANCELED); src/core/settings.c: `${x:hexraw}` formats the raw bytes as
+//   lower-case hex with no separator (src/core/base16.c hex_encode), storing an
+//   empty value deletes the setting, `unixtime` is built in;
+//   src/net/udp/dhcp.c copies the `vendor-class` setting into the request.
 
 import { parseScript } from '../../src/ipxe/lint';
 
@@ -51,6 +57,14 @@ export interface SimClient {
   san?: (uri: string, hooks: number) => SanDisk;
   /** DHCP settings (e.g. keep-san from option 175.8): read after the script's own. */
   dhcp?: Record<string, string>;
+  /** Lines typed at successive `read`s; null is Ctrl-C. */
+  reads?: (string | null)[];
+  /** The PC's clock (the `unixtime` setting). */
+  unixtime?: number;
+  /** The router's side of a `dhcp` command: sees the vendor class sent, may change `files`. */
+  onDhcp?: (vendorClass: string | undefined) => void;
+  /** Called at each `sleep`: the router's side may change `files` meanwhile. */
+  onSleep?: () => void;
 }
 
 export interface SimResult {
@@ -101,6 +115,7 @@ export function simulate(files: Map<string, string>, client: SimClient, entry = 
   const images = new Set<string>();
   const res: SimResult = { effects: [], menus: [], settings, fetched: [], console: [], drives, end: 'steps' };
   const choices = [...(client.choices ?? [])];
+  const reads = [...(client.reads ?? [])];
   const prompts = [...(client.prompts ?? [])];
   const platform = client.platform ?? 'pcbios';
   const hexhyp = client.mac.replaceAll(':', '-');
@@ -112,6 +127,8 @@ export function simulate(files: Map<string, string>, client: SimClient, entry = 
     platform,
     'netX/chip': client.chip ?? 'e1000',
     'next-server': '192.168.1.1',
+    'netX/ifname': 'net0',
+    unixtime: String(client.unixtime ?? 1796170000),
     ...client.dhcp,
   };
   let errno = 0;
@@ -119,7 +136,13 @@ export function simulate(files: Map<string, string>, client: SimClient, entry = 
   let menu: SimResult['menus'][number] | undefined;
   const print = (s: string) => res.console.push(s);
   // settings.c: errno is a uint32 setting, formatted "%#lx".
-  const setting = (name: string) => (name === 'errno' ? hex(errno) : settings.get(name) ?? builtin[name]);
+  const stored = (name: string) => (name === 'errno' ? hex(errno) : settings.get(name) ?? builtin[name]);
+  const setting = (name: string) => {
+    const typed = /^(.*):hexraw$/.exec(name);
+    if (!typed) return stored(name);
+    const v = stored(typed[1]!);
+    return v === undefined ? undefined : [...v].map((c) => c.charCodeAt(0).toString(16).padStart(2, '0')).join('');
+  };
 
   const expand = (w: string): string => {
     for (;;) {
@@ -264,8 +287,27 @@ export function simulate(files: Map<string, string>, client: SimClient, entry = 
     const [c, ...a] = w;
     const { opts, rest } = options(a);
     switch (c) {
-      case 'set':
-        settings.set(rest[0], rest.slice(1).join(' '));
+      case 'set': {
+        const v = rest.slice(1).join(' ');
+        if (v === '') settings.delete(rest[0]);
+        else settings.set(rest[0], v);
+        return 0;
+      }
+      case 'read': {
+        const typed = reads.shift();
+        if (typed === undefined) throw new Stop('menu'); // waiting for a line nobody types
+        if (typed === null) return fail(0x0b072095);
+        if (typed === '') settings.delete(rest[0]);
+        else settings.set(rest[0], typed);
+        return 0;
+      }
+      case 'dhcp':
+        effect(w.join(' '));
+        if (fails('dhcp')) return fail(0x040ee119);
+        client.onDhcp?.(settings.get('vendor-class'));
+        return 0;
+      case 'sleep':
+        client.onSleep?.();
         return 0;
       case 'clear':
         settings.delete(rest[0]);
