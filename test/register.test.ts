@@ -1,7 +1,7 @@
 // Registration's meaning (src/register): a request as dnsmasq reports it, the
 // host it adds or the refusal it gets, the log that keeps answers for PCs.
 import { describe, expect, it } from 'vitest';
-import type { DhcpEvent } from '../src/journeys/events';
+import { parseEvent, type DhcpEvent } from '../src/journeys/events';
 import type { SpooledEvent } from '../src/journeys/spool';
 import { parseLog } from '../src/register/log';
 import { decide, EMPTY_LOG, MAX_ANSWERS, register, REQUEST_TTL_MS, type RegisterLog } from '../src/register/register';
@@ -48,8 +48,12 @@ describe('the request in the vendor class', () => {
     expect(parseRequest(MAC, `${REQUEST_PREFIX}5:disk2:zz`)).toMatchObject({ unreadable: 'the name in the request was not hex' });
   });
 
-  it('fits one DHCP option with the longest name and target it allows', () => {
-    expect(vendorClass('999999999999', 't'.repeat(MAX_TARGET), 'n'.repeat(63)).length).toBe(MAX_REQUEST);
+  it('fits one DHCP option with the longest name and target it allows, which the spool keeps whole', () => {
+    const longest = vendorClass('999999999999', 't'.repeat(MAX_TARGET), 'n'.repeat(63));
+    expect(longest.length).toBe(MAX_REQUEST);
+    const event = { source: 'dhcp', action: 'update', mac: MAC, ip: '192.168.1.150' };
+    expect(parseEvent({ ...event, vendorclass: longest })).toMatchObject({ vendorclass: longest });
+    expect(() => parseEvent({ ...event, vendorclass: `${longest}0` })).toThrow(`vendorclass is longer than ${MAX_REQUEST} characters`);
   });
 });
 

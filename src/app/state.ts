@@ -12,6 +12,7 @@ import { join } from '../fs/path';
 import { readTree } from '../fs/tree';
 import { OWNED_DIR, renderFiles } from '../ipxe/render';
 import { planFiles, type FilePlan } from '../plan/files';
+import { readLog } from '../register/log';
 import { parseUci, UciParseError, type UciPackage } from '../uci';
 
 export interface AppContext {
@@ -62,7 +63,8 @@ export function computeState(root: RouterRoot, dhcp: UciPackage | undefined | fa
   const model = loaded.model;
   const tftpRoot = model?.settings.tftpRoot ?? DEFAULT_TFTP_ROOT;
   const tftpDir = root.path(tftpRoot);
-  const desired = model?.settings.enabled ? renderFiles(model) : new Map<string, string>();
+  // Answers to registration requests are files like the rest: status sees them too.
+  const desired = model?.settings.enabled ? renderFiles(model, readLog(root).answers) : new Map<string, string>();
   const state: State = { ...loaded, tftpRoot, tftpDir, desired, files: planFiles(desired, readOwned(tftpDir)) };
   if (dhcp !== false && model) {
     state.dhcp = planDhcp(desiredDhcp(model), dhcp);

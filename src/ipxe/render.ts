@@ -259,7 +259,7 @@ function menuScript(m: Model): string {
     'iseq ${menu-default} exit && set nb-default nb-exit || set nb-default t-${menu-default}',
     'menu -- netboot: choose the iSCSI target (${netX/mac}, ${nb-arch} ${platform})',
     ...m.targets.map((t) => ipxe`item ${name(`t-${t.name}`)} ${text(t.title)}`),
-    ...(register ? ['isset ${nb-known} || item nb-register Register this PC...'] : []),
+    ...(register ? ['isset ${nb-known} || item --key r nb-register Register this PC as a new host (r)'] : []),
     'item --gap -- ------------------------- Advanced options -------------------------',
     'item nb-shell Drop to iPXE shell',
     'item nb-reboot Reboot computer',

@@ -3,6 +3,7 @@
 // classes and host names come from the LAN, so every field is checked and
 // bounded here, and what passes is safe to keep and to show.
 
+import { MAX_REQUEST } from '../register/request';
 import type { BlobmsgTable, BlobmsgValue } from '../ubus';
 
 export interface DhcpEvent {
@@ -40,6 +41,8 @@ export class InvalidEvent extends Error {}
 // practice). They bound each journey, so that `clients` with every journey
 // at its limits still fits in one ubus message (see journeys.ts).
 export const MAX_TEXT = 128;
+/** A whole DHCP option: a registration request can fill one (src/register/request.ts). */
+const MAX_VENDORCLASS = MAX_REQUEST;
 export const MAX_PATH = 255;
 const MAX_LIST = 16;
 const MAC = /^[0-9a-f]{2}(?::[0-9a-f]{2}){5}$/;
@@ -143,7 +146,7 @@ export function parseEvent(args: BlobmsgTable): BootEvent {
       mac: mac(args, true)!,
       ip: ip(args),
       hostname: text(args, 'hostname'),
-      vendorclass: text(args, 'vendorclass'),
+      vendorclass: text(args, 'vendorclass', MAX_VENDORCLASS),
       userclass: list(args, 'userclass'),
       tags: list(args, 'tags'),
     };
