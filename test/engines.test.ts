@@ -128,6 +128,18 @@ describe('every command gives the same output, exit status and files under node 
     expect(ref.outcomes.map((o) => o.status)).toEqual([2, 2, 2, 2]);
   }, 300_000);
 
+  it('wake: a host or MAC refused, or no network config, said the same before anything is sent', async () => {
+    const ref = await expectSame({ 'etc/config/netboot': BASE, 'etc/config/dhcp': DHCP_2410 }, [
+      ['wake', 'nosuch'],
+      ['wake', '01:00:5e:00:00:01'],
+      ['wake', 'pc1', '--json'],
+      ['wake'],
+      { args: ['rpcd', 'call', 'wake'], stdin: '{"host":""}' },
+    ]);
+    expect(ref.outcomes.map((o) => o.status)).toEqual([1, 1, 1, 2, 0]);
+    expect(JSON.parse(ref.outcomes[2].stdout)).toEqual({ ok: false, message: 'cannot wake pc1 (52:54:00:00:00:01): /etc/config/network is missing, so the address of interface "lan" is unknown' });
+  }, 300_000);
+
   it('an invalid config: every error named, exit 1, nothing written', async () => {
     const ref = await expectSame({ 'etc/config/netboot': INVALID, 'etc/config/dhcp': DHCP_2410 }, [
       ['validate'],

@@ -38,6 +38,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import { once } from 'node:events';
+import { createSocket } from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BlobmsgInputTable, UbusClient, UbusError } from '../src/ubus';
 import { ACL_FILE, HTDOCS, MENU_FILE, parsePo, ZH_PO_FILE } from './luci-source';
@@ -585,6 +586,47 @@ suite(title, () => {
     expect(dhcp).toMatchObject({ result: [6] });
     const apply = await ubusRequest({ jsonrpc: '2.0', id: 3, method: 'call', params: [sid, 'netboot', 'apply', {}] });
     expect(apply).toMatchObject({ result: [0, { ok: true, message: 'everything is already up to date; nothing was changed' }] });
+  });
+
+  it('hosts: Wake sends the magic packet through netboot’s wake, and says where it went', async () => {
+    // The router's lan is loopback here, so the datagram stays on this machine, where the test listens for it.
+    const network = join(router, 'etc/config/network');
+    writeFileSync(network, "config interface 'lan'\n\toption device 'lo'\n\toption proto 'static'\n\toption ipaddr '127.0.0.1'\n\toption netmask '255.0.0.0'\n");
+    const card = createSocket({ type: 'udp4', reuseAddr: true });
+    try {
+      await new Promise<void>((r) => card.bind(9, '0.0.0.0', r));
+      const packet = once(card, 'message');
+      await page.open(url('hosts'), READY.hosts);
+      await page.click('#cbi-netboot-host tr[data-sid="desk"] .netboot-wake');
+      await page.until('the wake notification', "!!document.querySelector('.alert-message.info, .alert-message.danger')");
+      const message = 'sent the magic packet for desk (52:54:00:12:34:56) to 127.255.255.255 port 9 on lan (lo)';
+      expect(await page.text('.alert-message.info p')).toBe(message);
+      expect(replies.get('wake')).toEqual({ ok: true, message });
+      const [bytes] = (await packet) as [Buffer];
+      expect(bytes.toString('hex')).toBe('ff'.repeat(6) + '525400123456'.repeat(16));
+    } finally {
+      card.close();
+      rmSync(network);
+    }
+    await page.open(url('hosts'), READY.hosts);
+    await page.click('#cbi-netboot-host tr[data-sid="desk"] .netboot-wake');
+    await page.until('the refusal', "!!document.querySelector('.alert-message.danger')");
+    expect(await page.text('.alert-message.danger p')).toBe('cannot wake desk (52:54:00:12:34:56): /etc/config/network is missing, so the address of interface "lan" is unknown');
+  });
+
+  it('hosts: the dialog’s title shows a host name as text, never as HTML', async () => {
+    const name = '<img src=x onerror="window.netbootInjected=2">&amp;';
+    await bus.call('uci', 'set', { config: 'netboot', section: 'desk', values: { hostname: name }, ubus_rpc_session: sid });
+    try {
+      await page.open(url('hosts'), READY.hosts);
+      await page.click('#cbi-netboot-host tr[data-sid="desk"] .cbi-button-edit');
+      await page.until('the host dialog', "!!document.querySelector('.modal h4')");
+      expect(await page.text('.modal h4')).toBe(`Host » ${name}`);
+      expect(await page.eval<number>("document.querySelectorAll('.modal h4 *').length")).toBe(0);
+      expect(await page.eval<unknown>('window.netbootInjected')).toBeUndefined();
+    } finally {
+      await bus.call('uci', 'revert', { config: 'netboot', ubus_rpc_session: sid });
+    }
   });
 
   it('hosts: a host added on the page is saved without a name; after Save & Apply, Status says valid and Apply writes its script', async () => {

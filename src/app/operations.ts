@@ -12,6 +12,7 @@ import { parseUci } from '../uci';
 import type { RouterRoot } from '../fs/root';
 import type { NetbootApp } from '../rpcd/plugin';
 import { clientsReport } from './clients';
+import { wake } from './wake';
 
 export async function previewScript(ctx: AppContext, mac: string) {
   const m = checkMac(mac);
@@ -59,6 +60,7 @@ export function operations(ctx: AppContext): NetbootApp {
     preview: (mac: string) => previewScript(ctx, mac),
     check: () => checkReport(ctx),
     clients: async (mac) => clientsReport(ctx.root, tftpRootOf(ctx.root), mac),
+    wake: (host) => wake(ctx, host),
   };
 }
 

@@ -1,6 +1,6 @@
 export class UsageError extends Error {}
 
-export const COMMANDS = ['validate', 'plan', 'render', 'apply', 'disable', 'status', 'check', 'preview', 'bootloaders', 'rpcd'] as const;
+export const COMMANDS = ['validate', 'plan', 'render', 'apply', 'disable', 'status', 'check', 'preview', 'bootloaders', 'wake', 'rpcd'] as const;
 
 export interface Args {
   command?: string;
@@ -38,6 +38,9 @@ Commands:
   bootloaders install --from DIR|URL [--sha256 [NAME=]SUM]...
              put undionly.kpxe, snponly.efi, ipxe.efi (and arm64 ones) into the
              TFTP root; a SHA256SUMS file next to them is checked too
+  wake HOST|MAC
+             send the Wake-on-LAN magic packet on the lan (HOST: a host's
+             section name or hostname)
   rpcd list | rpcd call METHOD
              the rpcd plugin /usr/libexec/rpcd/netboot (the ubus object
              "netboot"): METHOD's arguments as JSON on stdin, its reply on stdout
@@ -52,6 +55,9 @@ Options:
 Exit codes: 0 ok, 1 invalid config or failed action, 2 usage error.
 `;
 }
+
+/** What the commands that take a word need, for the usage error. */
+const NEEDS = { preview: 'a MAC address', bootloaders: '"install"', wake: 'a host or a MAC address' };
 
 /** Options that take a value; --sha256 may be given more than once. */
 const VALUED: Record<string, (a: Args, v: string) => void> = {
@@ -83,12 +89,12 @@ export function parseArgs(argv: string[]): Args {
   if (!(COMMANDS as readonly string[]).includes(args.command)) {
     throw new UsageError(`unknown command ${JSON.stringify(args.command)}; use one of ${COMMANDS.join(', ')}`);
   }
-  const words = { preview: 1, bootloaders: 1 }[args.command as string] ?? 0;
+  const words = { preview: 1, bootloaders: 1, wake: 1 }[args.command as string] ?? 0;
   if (args.command === 'rpcd') {
     if (!(args.words.length === 1 && args.words[0] === 'list') && !(args.words.length === 2 && args.words[0] === 'call')) throw new UsageError('use: netboot rpcd list | netboot rpcd call METHOD');
   } else if (args.words.length !== words) {
     throw new UsageError(
-      words ? `${args.command} needs ${args.command === 'preview' ? 'a MAC address' : '"install"'}` : `unexpected argument ${JSON.stringify(args.words[0])}`,
+      words ? `${args.command} needs ${NEEDS[args.command as keyof typeof NEEDS]}` : `unexpected argument ${JSON.stringify(args.words[0])}`,
     );
   }
   if (args.command === 'bootloaders' && (args.words[0] !== 'install' || !args.from)) throw new UsageError('use: netboot bootloaders install --from DIR|URL [--sha256 [NAME=]SUM]');

@@ -1,6 +1,7 @@
 import { applyConfig, applyNotice, underLock } from '../app/apply';
 import type { LockOptions } from '../apply/lock';
 import { checkReport, operations, previewScript } from '../app/operations';
+import { wake } from '../app/wake';
 import { readLastApply } from '../app/last-apply';
 import { planReport, problemLine, statusReport, validateReport } from '../app/reports';
 import { computeState, readState, type AppContext, type State } from '../app/state';
@@ -156,6 +157,13 @@ export const commands: Record<CommandName, (a: Args) => Promise<number>> = {
     if (a.json) json({ ok: true, installed });
     else for (const f of installed) out(`installed ${join(s.tftpRoot, f.name)} (${f.bytes} bytes, sha256 ${f.sha256})`);
     return 0;
+  },
+
+  async wake(a) {
+    const r = await wake(context(a), a.words[0]);
+    if (a.json) json(r);
+    else (r.ok ? out : err)(`netboot: ${r.message}`);
+    return r.ok ? 0 : 1;
   },
 
   /** rpcd reads the reply and ignores the exit status; failures are in the reply. */

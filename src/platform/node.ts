@@ -38,6 +38,9 @@ const net: NodeNet = {
   get crypto() {
     return require('node:crypto') as typeof import('node:crypto');
   },
+  get dgram() {
+    return require('node:dgram') as typeof import('node:dgram');
+  },
   tftpClient: async () => (await import('tftp/lib/client')).default,
 };
 

@@ -20,12 +20,13 @@ export interface ExecResult {
   stderr: string;
 }
 
-/** What only node has (sockets, TLS, hashing): absent under quickjs, so callers pick a router tool instead. */
+/** What only node has (sockets, datagrams, TLS, hashing): absent under quickjs, so callers pick a router tool instead. */
 export interface NodeNet {
   net: typeof import('node:net');
   http: typeof import('node:http');
   https: typeof import('node:https');
   crypto: typeof import('node:crypto');
+  dgram: typeof import('node:dgram');
   /** The npm tftp package's client (a node-only dependency). */
   tftpClient: () => Promise<typeof import('tftp/lib/client')>;
 }

@@ -20,6 +20,7 @@ export interface NetbootApp {
   preview(mac: string): Promise<object>;
   check(): Promise<object>;
   clients(mac: string | undefined): Promise<object>;
+  wake(host: string): Promise<object>;
 }
 
 /**
@@ -35,6 +36,7 @@ export const SIGNATURES = {
   preview: { mac: 'str' },
   clients: { mac: 'str' },
   check: {},
+  wake: { host: 'str' },
 } as const;
 
 type Method = keyof typeof SIGNATURES;
@@ -59,6 +61,9 @@ async function dispatch(app: NetbootApp, method: Method, args: Record<string, un
       const mac = macArg(args, true);
       return mac instanceof Refused ? mac : app.clients(mac);
     }
+    case 'wake':
+      // A section name, a hostname or a MAC: src/app/wake.ts says which it is not.
+      return typeof args.host === 'string' && args.host ? app.wake(args.host) : new Refused('host must be a host\'s name or a MAC address');
     default:
       return app[method]();
   }

@@ -8,10 +8,12 @@ apt-get update -qq
 # qemu-system-x86: the VMs (TCG); ipxe: undionly.kpxe, snponly.efi, ipxe.efi;
 # ipxe-qemu: the e1000 iPXE option ROM; ovmf: UEFI firmware; dnsmasq-base: DHCP+TFTP
 # without a service; tgt: iSCSI target; nasm, dosfstools, mtools: the hybrid test
-# disks; busybox-static, cpio: the test initramfs; iproute2: ip netns, tap devices.
+# disks; busybox-static, cpio: the test initramfs; iproute2: ip netns, tap devices;
+# etherwake (the same 1.09 source as OpenWrt's package) and python3 (a packet
+# socket standing in for a PC's network card): test/wake.test.ts.
 apt-get install -y -qq --no-install-recommends \
   qemu-system-x86 ipxe ipxe-qemu ovmf dnsmasq-base tgt \
-  nasm dosfstools mtools busybox-static cpio gzip iproute2 >/dev/null
+  nasm dosfstools mtools busybox-static cpio gzip iproute2 etherwake python3 >/dev/null
 
 # The kernel for the installer scenarios: only vmlinuz out of Debian's current
 # linux-image package. Installing linux-image-amd64 would also pull initramfs-tools

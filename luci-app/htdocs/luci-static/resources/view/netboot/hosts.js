@@ -1,7 +1,9 @@
 'use strict';
 'require view';
+'require dom';
 'require form';
 'require rpc';
+'require ui';
 'require uci';
 'require netboot.validate as check';
 
@@ -13,7 +15,19 @@ const callLeases = rpc.declare({
 	expect: { dhcp_leases: [] }
 });
 
+// netboot's own (docs/design.md "The ubus API"); a refused call is a ubus error, a failed one { ok: false, message }.
+const callWake = rpc.declare({ object: 'netboot', method: 'wake', params: [ 'host' ], expect: { '': {} }, reject: true });
+
 const DEFAULT_INITIATOR_IQN = 'iqn.2010-04.org.ipxe:{mac}';
+
+// netboot's message says where the packet went, or why it could not go.
+function handleWake(mac) {
+	return callWake(mac).then((r) => {
+		ui.addNotification(r.ok ? null : _('The PC was not woken'), E('p', [ r.message ]), r.ok ? 'info' : 'danger');
+	}).catch((err) => {
+		ui.addNotification(_('The PC was not woken'), E('p', [ err.message ]), 'danger');
+	});
+}
 
 return view.extend({
 	load() {
@@ -38,7 +52,24 @@ return view.extend({
 		s.addremove = true;
 		s.nodescriptions = true;
 		s.addbtntitle = _('Add host');
-		s.modaltitle = (sid) => _('Host » %s').format(uci.get('netboot', sid, 'hostname') || uci.get('netboot', sid, 'mac') || _('new'));
+		// form.js strips tags from this title (turning &lt; back into <) and
+		// ui.showModal then sets it as HTML: escaped twice, a name stays text.
+		s.modaltitle = (sid) => _('Host » %s').format('%h'.format('%h'.format(uci.get('netboot', sid, 'hostname') || uci.get('netboot', sid, 'mac') || _('new'))));
+		s.renderRowActions = function(sid) {
+			const td = this.super('renderRowActions', [ sid, _('Edit') ]);
+			const mac = uci.get('netboot', sid, 'mac');
+
+			dom.content(td.lastChild, [
+				E('button', {
+					'class': 'btn cbi-button cbi-button-action netboot-wake',
+					'title': _('Send this PC the Wake-on-LAN packet'),
+					'disabled': mac ? null : true,
+					'click': ui.createHandlerFn(this, handleWake, mac)
+				}, [ _('Wake') ])
+			].concat(Array.from(td.lastChild.childNodes)));
+
+			return td;
+		};
 
 		o = s.option(form.Value, 'mac', _('MAC address'),
 			_('Pick a PC from the router\'s DHCP leases or type its MAC address.'));
