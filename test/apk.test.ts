@@ -132,10 +132,12 @@ describe('npm run package: .apk files for OpenWrt 25.12+', () => {
     expect(s['pre-deinstall']).toBe(preDeinstall('luci-app-netboot', ''));
   });
 
-  it('refuses a dependency apk cannot express (alternatives)', async () => {
+  it('refuses a dependency apk cannot express (alternatives) and a version apk would refuse', async () => {
     const { buildApk } = (await import(join(ROOT, 'scripts/package/apk.mjs'))) as { buildApk: (spec: unknown, mtime: number) => unknown };
-    const spec = { control: { Package: 'x', Version: '1-r1', Architecture: 'all', Description: 'x', Depends: 'node | quickjs' }, files: [] };
-    expect(() => buildApk(spec, EPOCH)).toThrow('apk: dependency "node|quickjs" is not a plain package name');
+    const spec = (Version: string, Depends?: string) => ({ control: { Package: 'x', Version, Architecture: 'all', Description: 'x', Depends }, files: [] });
+    expect(() => buildApk(spec('1-r1', 'node | quickjs'), EPOCH)).toThrow('apk: dependency "node|quickjs" is not a plain package name');
+    expect(() => buildApk(spec('0.2.0-beta.1-r1'), EPOCH)).toThrow('x: "0.2.0-beta.1-r1" is not an apk version');
+    expect(() => buildApk(spec('0.2.0_beta1-r1'), EPOCH)).not.toThrow();
   });
 });
 
@@ -145,6 +147,24 @@ const ready = !!PREFIX && existsSync(APK);
 const realApk = ready ? describe : describe.skip;
 
 realApk(ready ? `apk mkpkg (${APK}) makes the same packages` : 'apk mkpkg cross-check: skipped, set OWRT_PREFIX to a local build of apk-tools 3 ($OWRT_PREFIX/bin/apk)', () => {
+  it('takes a version exactly when `apk version -c` does', async () => {
+    const { buildApk } = (await import(join(ROOT, 'scripts/package/apk.mjs'))) as { buildApk: (spec: unknown, mtime: number) => unknown };
+    const versions = ['0.1.0-r1', '1.2.3_rc1-r2', '1.0a', '1.0~abc1-r3', '1.0_p', '1_alpha_beta2', '0.1.0-beta', '1.0~xyz', '2..3', '1.0-r', 'v1.0', '1.0aa', '1.0_foo1'];
+    // `apk version -c` prints the versions it finds invalid.
+    const invalid = spawnSync(APK, ['version', '-c', ...versions], { encoding: 'utf8' }).stdout.split('\n');
+    for (const v of versions) {
+      const ours = (() => {
+        try {
+          buildApk({ control: { Package: 'x', Version: v, Architecture: 'all', Description: 'x' }, files: [] }, EPOCH);
+          return true;
+        } catch {
+          return false;
+        }
+      })();
+      expect(ours, v).toBe(!invalid.includes(v));
+    }
+  });
+
   it.each(NAMES)("%s: the same bytes before compression, from the .apk's tree and package-pack.mk's mkpkg options", (name) => {
     const dir = mkdtempSync(join(tmpdir(), 'netboot-mkpkg-'));
     try {

@@ -11,6 +11,9 @@ import { AdbWriter, adbFile, deflateAdb, NULL } from './adb.mjs';
 const PI = { NAME: 1, VERSION: 2, HASHES: 3, DESCRIPTION: 4, ARCH: 5, LICENSE: 6, INSTALLED_SIZE: 12, DEPENDS: 15, PROVIDES: 16 };
 const SCRIPT_SLOTS = ['trigger', 'pre-install', 'post-install', 'pre-deinstall', 'post-deinstall', 'pre-upgrade', 'post-upgrade'];
 
+// apk-package(5): number{.number}...{letter}{_suffix{number}}...{~hash}{-r#}.
+const APK_VERSION = /^\d+(\.\d+)*[a-z]?(_(alpha|beta|pre|rc|cvs|svn|git|hg|p)\d*)*(~[0-9a-f]+)?(-r\d+)?$/;
+
 const bytesOrder = (a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b));
 const shebangless = (text) => text.split('\n').filter((l) => !/^\s*#!/.test(l)).join('\n');
 
@@ -101,6 +104,9 @@ function packageDbFiles(spec) {
 export function buildApk(spec, mtime) {
   const { control } = spec;
   const name = control.Package;
+  if (!APK_VERSION.test(control.Version)) {
+    throw new Error(`${name}: "${control.Version}" is not an apk version (number{.number}...{letter}{_suffix{number}}...{~hash}{-r#}): fix package.json's version`);
+  }
   const files = [...spec.files, ...packageDbFiles(spec)];
 
   // Folders as mkpkg finds them under the package root: the root and every
