@@ -58,8 +58,8 @@ describe('the registration menu', () => {
 
   it('reads cleanly as iPXE, answers included', () => {
     const router = new Router();
-    router.dhcp(vendorClass('1', 'disk1', 'one'));
-    router.dhcp(vendorClass('2', 'disk1', 'bad name'), '52:54:00:00:00:43');
+    router.dhcp(vendorClass('0x1', 'disk1', 'one'));
+    router.dhcp(vendorClass('0x2', 'disk1', 'bad name'), '52:54:00:00:00:43');
     expect(router.files.has(registerFile(MAC))).toBe(true);
     for (const [path, body] of router.files) expect(parseScript(body).problems, path).toEqual([]);
   });
@@ -73,8 +73,8 @@ describe('the registration menu', () => {
 describe('an unknown PC registers itself', () => {
   it('picks a target, types a name, is told so, and boots its target; the next boot needs no key', () => {
     const router = new Router();
-    const first = router.boot({ choices: ['nb-register', 'r-disk2'], reads: ['Lab-PC'], unixtime: 1796170123 });
-    expect(router.sent).toEqual([vendorClass('1796170123', 'disk2', 'Lab-PC')]);
+    const first = router.boot({ choices: ['nb-register', 'r-disk2'], reads: ['Lab-PC'], unixtime: 0x6b0f607b });
+    expect(router.sent).toEqual([vendorClass('0x6b0f607b', 'disk2', 'Lab-PC')]);
     expect(first.console).toContain('netboot: this PC is now the host lab-pc; it boots Disk two with no key from now on');
     expect(first.end).toBe('boot');
     expect(first.effects.filter((e) => e.startsWith('sanboot'))).toEqual(['sanboot --drive 0x80 iscsi:192.168.1.10:::1:iqn.2024-01.lan.nas:disk2']);
@@ -114,7 +114,7 @@ describe('an unknown PC registers itself', () => {
   ])('sends a name that %s as it was typed, and shows the refusal safely', (_, typed, shown) => {
     const router = new Router();
     const r = router.boot({ choices: ['nb-register', 'r-disk1'], reads: [typed], dhcp: { password: 'secret' } });
-    expect(router.sent).toEqual([`netboot-register:1796170000:disk1:${hex(typed)}`]);
+    expect(router.sent).toEqual([`netboot-register:0x6b0f6000:disk1:${hex(typed)}`]);
     expect(r.console).toContain(`netboot: registration refused: ${shown} is not a host name; use letters, digits and "-" (not first or last), at most 63 characters`);
     expect(r.console.join('\n')).not.toContain('secret');
     // A pause, then the menu again: it waits for an answer nobody gives.
@@ -139,8 +139,8 @@ describe('an unknown PC registers itself', () => {
 
   it('ignores an answer to an earlier request, and says when the router does not answer', () => {
     const router = new Router();
-    router.dhcp(vendorClass('111', 'disk1', 'bad name'));
-    const r = router.boot({ choices: ['nb-register', 'r-disk1'], reads: ['again'], unixtime: 222, onDhcp: () => {} });
+    router.dhcp(vendorClass('0x111', 'disk1', 'bad name'));
+    const r = router.boot({ choices: ['nb-register', 'r-disk1'], reads: ['again'], unixtime: 0x222, onDhcp: () => {} });
     expect(r.console.join('\n')).not.toContain('refused');
     expect(r.fetched.filter((f) => f === registerFile(MAC))).toHaveLength(15);
     expect(r.console).toContain('netboot: the router did not answer; is netboot running there? ("netboot status")');
@@ -152,7 +152,7 @@ describe('an unknown PC registers itself', () => {
     expect(cancelled.menus.map((m) => m.title.split(' ')[0])).toEqual(['netboot:', 'Register', 'netboot:']);
     const router = new Router();
     router.boot({ choices: ['nb-register', 'r-disk1'], reads: ['', 'named'] });
-    expect(router.sent).toEqual([vendorClass('1796170000', 'disk1', 'named')]);
+    expect(router.sent).toEqual([vendorClass('0x6b0f6000', 'disk1', 'named')]);
     const unsent = new Router().boot({ choices: ['nb-register', 'r-disk1'], reads: ['x'], failing: ['dhcp'] });
     expect(unsent.console.some((l) => l.startsWith('netboot: the registration request could not be sent (error 0x'))).toBe(true);
     expect(unsent.settings.has('vendor-class')).toBe(false);

@@ -15,7 +15,7 @@ const ON = withOption('main', 'registration', '1');
 const pkg = (text = ON) => parseUci(text, 'netboot');
 const MAC = '52:54:00:00:00:42';
 const NOW = 1_796_170_000_000;
-const req = (over: Partial<RegisterRequest> = {}): RegisterRequest => ({ mac: MAC, attempt: '1796170000', target: 'disk2', name: 'lab-pc', ...over });
+const req = (over: Partial<RegisterRequest> = {}): RegisterRequest => ({ mac: MAC, attempt: '0x6b0f6000', target: 'disk2', name: 'lab-pc', ...over });
 
 const dhcp = (vendorclass: string | null, mac = MAC, action: DhcpEvent['action'] = 'update'): DhcpEvent => ({
   source: 'dhcp',
@@ -31,25 +31,25 @@ const at = (time: number, event: SpooledEvent['event']): SpooledEvent => ({ time
 
 describe('the request in the vendor class', () => {
   it('reads attempt, target and the hex name', () => {
-    expect(parseRequest(MAC, vendorClass('1796170000', 'disk2', 'Lab-PC'))).toEqual(req({ name: 'Lab-PC' }));
-    expect(parseRequest(MAC, `${REQUEST_PREFIX}17:disk2:4142`)).toEqual(req({ attempt: '17', name: 'AB' }));
+    expect(parseRequest(MAC, vendorClass('0x6b0f6000', 'disk2', 'Lab-PC'))).toEqual(req({ name: 'Lab-PC' }));
+    expect(parseRequest(MAC, `${REQUEST_PREFIX}0x17:disk2:4142`)).toEqual(req({ attempt: '0x17', name: 'AB' }));
   });
 
   it('ignores other vendor classes and requests without an attempt to answer', () => {
-    for (const v of [null, '', 'PXEClient:Arch:00000:UNDI:002001', 'netboot-registe:1:disk2:41', `${REQUEST_PREFIX}:disk2:41`, `${REQUEST_PREFIX}12a:disk2:41`, `${REQUEST_PREFIX}1234567890123:d:41`]) {
+    for (const v of [null, '', 'PXEClient:Arch:00000:UNDI:002001', 'netboot-registe:1:disk2:41', `${REQUEST_PREFIX}:disk2:41`, `${REQUEST_PREFIX}0x12g:disk2:41`, `${REQUEST_PREFIX}1796170000:disk2:41`, `${REQUEST_PREFIX}0x123456789:d:41`]) {
       expect(parseRequest(MAC, v), String(v)).toBeUndefined();
     }
   });
 
   it('answers a request it cannot read, saying so', () => {
-    expect(parseRequest(MAC, `${REQUEST_PREFIX}5:disk2`)).toMatchObject({ attempt: '5', unreadable: expect.stringContaining('form') });
-    expect(parseRequest(MAC, `${REQUEST_PREFIX}5:disk2:41:42`)).toMatchObject({ unreadable: expect.stringContaining('form') });
-    expect(parseRequest(MAC, `${REQUEST_PREFIX}5:disk2:4`)).toMatchObject({ unreadable: 'the name in the request was not hex' });
-    expect(parseRequest(MAC, `${REQUEST_PREFIX}5:disk2:zz`)).toMatchObject({ unreadable: 'the name in the request was not hex' });
+    expect(parseRequest(MAC, `${REQUEST_PREFIX}0x5:disk2`)).toMatchObject({ attempt: '0x5', unreadable: expect.stringContaining('form') });
+    expect(parseRequest(MAC, `${REQUEST_PREFIX}0x5:disk2:41:42`)).toMatchObject({ unreadable: expect.stringContaining('form') });
+    expect(parseRequest(MAC, `${REQUEST_PREFIX}0x5:disk2:4`)).toMatchObject({ unreadable: 'the name in the request was not hex' });
+    expect(parseRequest(MAC, `${REQUEST_PREFIX}0x5:disk2:zz`)).toMatchObject({ unreadable: 'the name in the request was not hex' });
   });
 
   it('fits one DHCP option with the longest name and target it allows, which the spool keeps whole', () => {
-    const longest = vendorClass('999999999999', 't'.repeat(MAX_TARGET), 'n'.repeat(63));
+    const longest = vendorClass('0xffffffff', 't'.repeat(MAX_TARGET), 'n'.repeat(63));
     expect(longest.length).toBe(MAX_REQUEST);
     const event = { source: 'dhcp', action: 'update', mac: MAC, ip: '192.168.1.150' };
     expect(parseEvent({ ...event, vendorclass: longest })).toMatchObject({ vendorclass: longest });
@@ -60,7 +60,7 @@ describe('the request in the vendor class', () => {
 describe('what a request means', () => {
   it('adds a host named after the typed name, booting the chosen target with no key', () => {
     const d = decide(pkg(), undefined, req({ name: 'Lab-PC' }), NOW);
-    expect(d.answer).toEqual({ mac: MAC, attempt: '1796170000', ok: true, time: NOW, message: 'this PC is now the host lab-pc; it boots Disk two with no key from now on' });
+    expect(d.answer).toEqual({ mac: MAC, attempt: '0x6b0f6000', ok: true, time: NOW, message: 'this PC is now the host lab-pc; it boots Disk two with no key from now on' });
     expect(d.host).toMatchObject({ type: 'host', name: 'lab_pc', anonymous: false });
     expect(Object.fromEntries(d.host!.options)).toEqual({ mac: MAC, hostname: 'lab-pc', target: 'disk2', action: 'boot' });
     // The config with it added is valid, and the host is what a hand-written one would be.
@@ -122,57 +122,57 @@ describe('requests from the spool', () => {
   const run = (events: SpooledEvent[], log: RegisterLog = EMPTY_LOG, text = ON, now = NOW) => register(log, events, pkg(text), undefined, now);
 
   it('answers each request once, and marks the spool up to the newest one read', () => {
-    const events = spool(at(NOW - 3000, dhcp('PXEClient:Arch:00000:UNDI:002001')), at(NOW - 2000, dhcp(vendorClass('100', 'disk1', 'a1'))), at(NOW - 1000, { source: 'tftp', action: 'add', ip: '192.168.1.150', path: '/srv/tftp/x', size: 1, mac: null }));
+    const events = spool(at(NOW - 3000, dhcp('PXEClient:Arch:00000:UNDI:002001')), at(NOW - 2000, dhcp(vendorClass('0x100', 'disk1', 'a1'))), at(NOW - 1000, { source: 'tftp', action: 'add', ip: '192.168.1.150', path: '/srv/tftp/x', size: 1, mac: null }));
     const first = run(events);
     expect(first.hosts.map((h) => h.name)).toEqual(['a1']);
-    expect(first.log).toEqual({ until: NOW - 2000, answers: [expect.objectContaining({ mac: MAC, attempt: '100', ok: true })] });
+    expect(first.log).toEqual({ until: NOW - 2000, answers: [expect.objectContaining({ mac: MAC, attempt: '0x100', ok: true })] });
     // The next apply sees the same spool: nothing new.
     const again = run(events, first.log, `${ON}\n${serializeUci({ name: 'netboot', sections: first.hosts })}`);
     expect(again).toEqual({ hosts: [], log: first.log });
   });
 
   it('skips requests its PC no longer waits for, and release events', () => {
-    const old = run(spool(at(NOW - REQUEST_TTL_MS - 1, dhcp(vendorClass('1', 'disk1', 'late')))));
+    const old = run(spool(at(NOW - REQUEST_TTL_MS - 1, dhcp(vendorClass('0x1', 'disk1', 'late')))));
     expect(old.hosts).toEqual([]);
     expect(old.log).toEqual({ until: NOW - REQUEST_TTL_MS - 1, answers: [] });
-    expect(run(spool(at(NOW, dhcp(vendorClass('1', 'disk1', 'gone'), MAC, 'remove'))))).toEqual({ hosts: [], log: EMPTY_LOG });
+    expect(run(spool(at(NOW, dhcp(vendorClass('0x1', 'disk1', 'gone'), MAC, 'remove'))))).toEqual({ hosts: [], log: EMPTY_LOG });
   });
 
   it('gives a name to the first PC asking for it and refuses the second', () => {
     const other = '52:54:00:00:00:43';
-    const r = run(spool(at(NOW - 2, dhcp(vendorClass('7', 'disk1', 'twin'))), at(NOW - 1, dhcp(vendorClass('9', 'disk2', 'twin'), other))));
+    const r = run(spool(at(NOW - 2, dhcp(vendorClass('0x7', 'disk1', 'twin'))), at(NOW - 1, dhcp(vendorClass('0x9', 'disk2', 'twin'), other))));
     expect(r.hosts.map((h) => h.options.get('mac'))).toEqual([MAC]);
     expect(r.log.answers).toEqual([
       expect.objectContaining({ mac: MAC, ok: true }),
-      expect.objectContaining({ mac: other, attempt: '9', ok: false, message: 'registration refused: the name "twin" is taken; type another' }),
+      expect.objectContaining({ mac: other, attempt: '0x9', ok: false, message: 'registration refused: the name "twin" is taken; type another' }),
     ]);
   });
 
   it('keeps the latest answer per PC: a retry after a refusal replaces it', () => {
-    const r = run(spool(at(NOW - 2, dhcp(vendorClass('7', 'disk1', 'bad name'))), at(NOW - 1, dhcp(vendorClass('8', 'disk1', 'good')))));
-    expect(r.log.answers).toEqual([expect.objectContaining({ mac: MAC, attempt: '8', ok: true })]);
+    const r = run(spool(at(NOW - 2, dhcp(vendorClass('0x7', 'disk1', 'bad name'))), at(NOW - 1, dhcp(vendorClass('0x8', 'disk1', 'good')))));
+    expect(r.log.answers).toEqual([expect.objectContaining({ mac: MAC, attempt: '0x8', ok: true })]);
     // The same request reported twice is answered once.
-    const twice = run(spool(at(NOW - 2, dhcp(vendorClass('8', 'disk1', 'good'))), at(NOW - 1, dhcp(vendorClass('8', 'disk1', 'good')))));
+    const twice = run(spool(at(NOW - 2, dhcp(vendorClass('0x8', 'disk1', 'good'))), at(NOW - 1, dhcp(vendorClass('0x8', 'disk1', 'good')))));
     expect(twice.hosts).toHaveLength(1);
-    expect(twice.log.answers).toEqual([expect.objectContaining({ attempt: '8', ok: true })]);
+    expect(twice.log.answers).toEqual([expect.objectContaining({ attempt: '0x8', ok: true })]);
   });
 
   it('answers a request it could not read', () => {
-    expect(run(spool(at(NOW, dhcp(`${REQUEST_PREFIX}5:disk1:zz`)))).log.answers).toEqual([
-      { mac: MAC, attempt: '5', ok: false, time: NOW, message: 'registration refused: the name in the request was not hex' },
+    expect(run(spool(at(NOW, dhcp(`${REQUEST_PREFIX}0x5:disk1:zz`)))).log.answers).toEqual([
+      { mac: MAC, attempt: '0x5', ok: false, time: NOW, message: 'registration refused: the name in the request was not hex' },
     ]);
   });
 
   it(`keeps at most ${MAX_ANSWERS} answers, dropping the oldest`, () => {
     const macs = Array.from({ length: MAX_ANSWERS + 3 }, (_, i) => `52:54:00:00:01:${i.toString(16).padStart(2, '0')}`);
-    const r = run(macs.map((m, i) => at(NOW - 100 + i, dhcp(vendorClass('1', 'disk1', `pc-${i}`), m))));
+    const r = run(macs.map((m, i) => at(NOW - 100 + i, dhcp(vendorClass('0x1', 'disk1', `pc-${i}`), m))));
     expect(r.hosts).toHaveLength(macs.length);
     expect(r.log.answers.map((a) => a.mac)).toEqual(macs.slice(3));
   });
 });
 
 describe('the registration log', () => {
-  const answer = { mac: MAC, attempt: '12', ok: true, message: 'fine', time: 5 };
+  const answer = { mac: MAC, attempt: '0x12', ok: true, message: 'fine', time: 5 };
 
   it('reads back what was written', () => {
     const log = { until: 7, answers: [answer] };
@@ -191,7 +191,8 @@ describe('the registration log', () => {
     const bad = [
       { ...answer, mac: '52-54-00-00-00-42' },
       { ...answer, mac: 'ff:ff:ff:ff:ff:ff:ff' },
-      { ...answer, attempt: '1 || shell' },
+      { ...answer, attempt: '0x1 || shell' },
+      { ...answer, attempt: '12' },
       { ...answer, message: 'x ${password}' },
       { ...answer, message: 'a\nb' },
       { ...answer, ok: 'yes' },

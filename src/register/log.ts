@@ -8,10 +8,10 @@ import { readIfThere, type RouterRoot } from '../fs/root';
 import { textProblem } from '../ipxe/escape';
 import { parseMac } from '../journeys/events';
 import { EMPTY_LOG, MAX_ANSWERS, type Answer, type RegisterLog } from './register';
+import { ATTEMPT } from './request';
 
 const path = (root: RouterRoot) => root.path('/var/run/netboot/register.json');
 
-const ATTEMPT = /^[0-9]{1,12}$/;
 const isTime = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 
 function answerOf(v: unknown): Answer | undefined {

@@ -10,8 +10,9 @@
 //
 //   netboot-register:<attempt>:<target>:<name as hex>
 //
-// <attempt> is the PC's clock (${unixtime}) when it asked, so it can tell this
-// answer from one to an earlier request. The name goes as hex
+// <attempt> is the PC's clock when it asked, so it can tell this answer from
+// one to an earlier request: ${unixtime}, a uint32 setting that iPXE formats
+// "%#lx" (src/core/settings.c, format_uint_setting), e.g. 0x6b0f6024. The name goes as hex
 // (${nb-reg-name:hexraw}) because iPXE expands `${` again inside an expanded
 // value: hex digits are the only form of typed text that can be put into an
 // iPXE command and stay text. Everything here comes from the LAN: it is
@@ -27,14 +28,15 @@ export const MAX_REQUEST = 255;
 export const MAX_NAME = 63;
 /** What a typed host name may hold (a DNS label), as the PC's screen says it. */
 export const NAME_RULE = `letters, digits and "-" (not first or last), at most ${MAX_NAME}`;
-/** The PC's clock in seconds: ten digits until 2286. */
-const MAX_ATTEMPT_DIGITS = 12;
+/** ${unixtime} as iPXE formats it: "0x" and up to 8 hex digits ("0" at the epoch). */
+export const ATTEMPT = /^(?:0|0x[0-9a-f]{1,8})$/;
+const MAX_ATTEMPT = 10;
 /** The longest target name a request has room for with the longest name. */
-export const MAX_TARGET = MAX_REQUEST - REQUEST_PREFIX.length - MAX_ATTEMPT_DIGITS - 2 * MAX_NAME - 2;
+export const MAX_TARGET = MAX_REQUEST - REQUEST_PREFIX.length - MAX_ATTEMPT - 2 * MAX_NAME - 2;
 
 export interface RegisterRequest {
   mac: string;
-  /** Digits only: the PC compares the answer's with its own. */
+  /** As ATTEMPT says: the PC compares the answer's with its own. */
   attempt: string;
   /** As sent: not yet known to be a target, nor even a name. */
   target: string;
@@ -49,7 +51,6 @@ export interface UnreadableRequest {
   unreadable: string;
 }
 
-const ATTEMPT = new RegExp(`^[0-9]{1,${MAX_ATTEMPT_DIGITS}}$`);
 const HEX = /^(?:[0-9a-fA-F]{2})*$/;
 
 export const isRequest = (vendorclass: string | null | undefined): vendorclass is string => !!vendorclass?.startsWith(REQUEST_PREFIX);

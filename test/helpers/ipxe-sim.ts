@@ -27,7 +27,7 @@
 //   typed line as it is (src/hci/readline.c: Enter ends it, Ctrl-C fails with
 //   ECANCELED); src/core/settings.c: `${x:hexraw}` formats the raw bytes as
 //   lower-case hex with no separator (src/core/base16.c hex_encode), storing an
-//   empty value deletes the setting, `unixtime` is built in;
+//   empty value deletes the setting, `unixtime` is built in (uint32, "%#lx");
 //   src/net/udp/dhcp.c copies the `vendor-class` setting into the request.
 
 import { parseScript } from '../../src/ipxe/lint';
@@ -128,7 +128,8 @@ export function simulate(files: Map<string, string>, client: SimClient, entry = 
     'netX/chip': client.chip ?? 'e1000',
     'next-server': '192.168.1.1',
     'netX/ifname': 'net0',
-    unixtime: String(client.unixtime ?? 1796170000),
+    // A uint32 setting: format_uint_setting prints "%#lx".
+    unixtime: `0x${(client.unixtime ?? 0x6b0f6000).toString(16)}`,
     ...client.dhcp,
   };
   let errno = 0;
