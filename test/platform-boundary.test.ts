@@ -14,8 +14,8 @@ const sources = files(SRC).map((f) => ({ path: relative(SRC, f), text: readFileS
 
 // Only code reached through nodeOnly() or on a `platform.net` branch may use
 // node's globals: the native ubus client, the probes of `check` and
-// `bootloaders install` (their qjs branches use src/tools).
-const NODE_ONLY = ['platform/', 'ubus/', 'check/probes.ts', 'bootloaders/'];
+// `bootloaders install` (their qjs branches use src/tools), the iSCSI socket.
+const NODE_ONLY = ['platform/', 'ubus/', 'check/probes.ts', 'iscsi/socket.ts', 'bootloaders/'];
 
 describe('the engine boundary', () => {
   it('node:* and tftp are imported only in src/platform/node*.ts (type-only imports aside)', () => {

@@ -1,12 +1,13 @@
 // `netboot check`: proves the boot chain is servable from the network's side:
 // every boot loader and netboot script over TFTP from the router, every iSCSI
-// portal, every installer file over HTTP.
+// portal and target (offered, its login, its LUN), every installer file over HTTP.
 
 import type { InstallerSpec, Model } from '../config/model';
 import { joinUrl } from '../config/values';
 import { join } from '../fs/path';
 import { platform } from '../platform';
-import { type Check, httpHead, tcpConnect, tftpFetch } from './probes';
+import { iscsiChecks } from './iscsi';
+import { type Check, httpHead, tftpFetch } from './probes';
 
 export type { Check } from './probes';
 
@@ -53,9 +54,9 @@ export async function runChecks(m: Model, tftpDir: string, tftpServer: string): 
     }
     checks.push(await tftpFetch(tftpServer, path, want));
   }
-  const portals = new Map(m.targets.map((t) => [`${t.server}:${t.port}`, t]));
   const urls = new Set(m.installers.flatMap((i) => installerUrls(i.spec)).map((u) => u.replaceAll('{arch}', 'amd64')));
   if (s.httpUrl) urls.add(`${s.httpUrl}menu.ipxe`);
-  checks.push(...(await Promise.all([...[...portals.values()].map((t) => tcpConnect(t.server, t.port)), ...[...urls].map((u) => httpHead(u))])));
+  const [iscsi, http] = await Promise.all([iscsiChecks(m), Promise.all([...urls].map((u) => httpHead(u)))]);
+  checks.push(...iscsi, ...http);
   return { ok: checks.every((c) => c.ok), checks };
 }

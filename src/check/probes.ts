@@ -18,7 +18,7 @@ export interface Check {
 
 const ms = (t: number) => `${(platform.now() - t).toFixed(0)} ms`;
 
-const notProbed = (name: string, why: string): Check => ({ name, ok: false, probed: false, detail: `not probed under quickjs: ${why}` });
+export const notProbed = (name: string, why: string): Check => ({ name, ok: false, probed: false, detail: `not probed under quickjs: ${why}` });
 
 /** A tool's complaint without its "name: " prefix. */
 const said = (stderr: string, tool: string) => stderr.trim().split('\n').pop()!.replace(new RegExp(`^${tool}: `), '');
@@ -66,36 +66,21 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
-/** An iSCSI portal that accepts a TCP connection; the login itself is iPXE's. */
-export function tcpConnect(host: string, port: number, timeoutMs = 3000): Promise<Check> {
-  const name = `iscsi ${host}:${port}`;
-  const start = platform.now();
-  const bare = host.replace(/^\[|\]$/g, '');
-  if (!platform.net) return Promise.resolve(ncConnect(name, bare, port, timeoutMs, start));
-  const { net } = platform.net;
-  return new Promise((resolve) => {
-    const sock = net.connect({ host: bare, port });
-    const done = (ok: boolean, detail: string) => {
-      sock.destroy();
-      resolve({ name, ok, detail });
-    };
-    sock.setTimeout(timeoutMs, () => done(false, `no answer within ${timeoutMs / 1000} s`));
-    sock.on('connect', () => done(true, `portal accepts connections (${ms(start)})`));
-    sock.on('error', (e) => done(false, e.message));
-  });
-}
-
 /**
+ * An iSCSI portal that accepts a TCP connection: what qjs can prove without
+ * sockets (under node, src/check/iscsi.ts speaks iSCSI to it instead).
  * OpenWrt's nc is busybox's smallest (NC=y, NC_SERVER/NC_EXTRA/NC_110_COMPAT=n
  * in Config-defaults.in): exactly `nc HOST PORT`, no -z, no -w (networking/nc.c).
  * It connects (or fails with exit 1), sends our empty stdin's EOF as a
  * half-close and ends when the portal closes, as iSCSI targets do on a
  * connection without a login. It has no timeout of its own: exec kills it.
  */
-function ncConnect(name: string, host: string, port: number, timeoutMs: number, start: number): Check {
+export function tcpConnect(host: string, port: number, timeoutMs = 3000): Check {
+  const name = `iscsi ${host}:${port}`;
+  const start = platform.now();
   const nc = busyboxApplet('nc');
   if ('missing' in nc) return notProbed(name, nc.missing);
-  const r = platform.exec([nc.path, host, String(port)], { stdin: '', timeoutMs });
+  const r = platform.exec([nc.path, host.replace(/^\[|\]$/g, ''), String(port)], { stdin: '', timeoutMs });
   if (r.status === 0) return { name, ok: true, detail: `portal accepts connections (${ms(start)})` };
   if (r.status === 137) return { name, ok: false, detail: `no answer within ${timeoutMs / 1000} s (or the portal kept an empty connection open)` };
   return { name, ok: false, detail: said(r.stderr, 'nc') || `nc exited with status ${r.status}` };
