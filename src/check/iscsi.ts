@@ -76,23 +76,27 @@ async function portalChecks(m: Model, targets: Target[], limits: Limits): Promis
 async function targetCheck(m: Model, t: Target, offered: Offered | undefined, limits: Limits): Promise<Check> {
   const name = targetName(t);
   const portal = portalOf(t);
-  if (offered && !offered.names.includes(t.iqn)) {
-    const near = nearest(t.iqn, offered.names);
-    const list = offered.names.length ? `it offers ${listed(offered.names)}` : `it offers no target to ${offered.initiator}`;
-    return { name, ok: false, detail: `${t.iqn} is not offered by ${portal}; ${near ? `did you mean ${near}? (${list})` : list}` };
-  }
   const initiator = initiatorFor(m, t);
+  // A NAS lists only the targets the discovering initiator may use (tgt:
+  // target_list_build applies the ACLs), so an unlisted target is still
+  // tried with its own PC's name; only a refusal makes it "not offered".
+  const unlisted = !!offered && !offered.names.includes(t.iqn);
+  const notOffered = () => {
+    const near = nearest(t.iqn, offered!.names);
+    const list = offered!.names.length ? `it offers ${listed(offered!.names)}` : `it offers no target to ${offered!.initiator}`;
+    return `${t.iqn} is not offered by ${portal}; ${near ? `did you mean ${near}? (${list})` : list}`;
+  };
   const lun = lunField(t.lun);
   if (!lun) return { name, ok: false, detail: `LUN ${t.lun} cannot be addressed with one level of LUN (at most 16383)` };
   const start = platform.now();
   try {
     return await session(t, limits, async (c, now) => {
       const { auth } = await c.login({ initiator, target: t.iqn, chap: t.chap, ...crypto() }, now);
-      const as = `logged in as ${initiator}${auth === 'none' ? (t.chap ? ' (the NAS did not ask for CHAP)' : '') : ` with ${auth}`}`;
+      const as = `${t.iqn} ${unlisted ? `not listed to ${offered!.initiator}, but` : 'offered;'} logged in as ${initiator}${auth === 'none' ? (t.chap ? ' (the NAS did not ask for CHAP)' : '') : ` with ${auth}`}`;
       const luns = parseReportLuns(await c.readOnce(new Uint8Array(8), reportLunsCdb(), REPORT_LUNS_LENGTH, now));
       if (!luns) return { name, ok: false, detail: `${as}; REPORT LUNS answered with less than its 8-byte header` };
       if (!luns.includes(t.lun)) {
-        return { name, ok: false, detail: `${as}; LUN ${t.lun} is not there: the target has ${luns.length ? `LUN ${luns.join(', ')}` : 'no LUN'}` };
+        return { name, ok: false, detail: `${as}; LUN ${t.lun} is not there: the target has ${luns.length ? `LUN${luns.length > 1 ? 's' : ''} ${luns.join(', ')}` : 'no LUN'}` };
       }
       let cap: ReturnType<typeof parseReadCapacity>;
       try {
@@ -102,10 +106,11 @@ async function targetCheck(m: Model, t: Target, offered: Offered | undefined, li
         return { name, ok: false, detail: `${as}; LUN ${t.lun} is there but is not a disk iPXE can boot: READ CAPACITY ${(e as Error).message}` };
       }
       const size = cap ? `${cap.atLeast ? 'at least ' : ''}${formatSize(cap.bytes)} in ${cap.blockSize}-byte blocks` : 'size unknown';
-      return { name, ok: true, detail: `${t.iqn} offered; ${as}; LUN ${t.lun}: ${size} (${ms(start)})` };
+      return { name, ok: true, detail: `${as}; LUN ${t.lun}: ${size} (${ms(start)})` };
     });
   } catch (e) {
     const err = asIscsi(e);
+    if (unlisted && (err.status === 0x0203 || err.status === 0x0202)) return { name, ok: false, detail: notOffered() };
     const said = `${t.iqn}, as ${initiator}: ${err.kind === 'unreachable' ? '' : 'the NAS '}${err.message}`;
     if (err.status === 0x0201) {
       const hint = t.chap ? `the NAS refused chap_username ${JSON.stringify(t.chap.username)} with this chap_password` : 'the NAS wants credentials: set chap_username and chap_password';
