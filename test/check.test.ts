@@ -15,7 +15,7 @@ import { QJS_CLI, runQjsAsync, spawnAsync } from './helpers/qjs';
 
 const root = process.getuid?.() === 0;
 const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
-const missing = ['dnsmasq', 'unshare', 'python3'].filter((c) => !has(c));
+const missing = ['dnsmasq', 'unshare', 'python3', 'tgtd', 'tgtadm'].filter((c) => !has(c));
 const why = !root ? 'needs root (a private network namespace)' : missing.length ? `needs ${missing.join(', ')}` : '';
 if (why && process.env.CI) throw new Error(`check tests cannot run in CI: ${why}`);
 
@@ -24,8 +24,8 @@ type Report = { ok: boolean; checks: { name: string; ok: boolean; detail: string
 /**
  * A router folder after apply and bootloaders install, and `check --json`
  * run by `engine` (a command line before the bundle's arguments) inside a
- * private network namespace with real dnsmasq TFTP, an HTTP server and a TCP
- * portal that, like an iSCSI target, closes a connection that ends without a login.
+ * private network namespace with real dnsmasq TFTP, an HTTP server and a real
+ * tgt (its own control socket) offering BASE's two targets, each a disk at LUN 1.
  */
 function checkAgainstServers(engine: string, env: NodeJS.ProcessEnv = process.env): { report: Report; stderr: string } {
   const config = withOption(
@@ -44,7 +44,6 @@ function checkAgainstServers(engine: string, env: NodeJS.ProcessEnv = process.en
   mkdirSync(join(r, 'www/install/rescue'), { recursive: true });
   writeFileSync(join(r, 'www/install/rescue/vmlinuz'), 'kernel');
 
-  const portal = 'import socket\ns=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1",3260)); s.listen()\nwhile True:\n  c,_=s.accept(); c.recv(48); c.close()';
   const script = `
     set -e
     ip link set lo up
@@ -52,11 +51,24 @@ function checkAgainstServers(engine: string, env: NodeJS.ProcessEnv = process.en
     P1=$!
     python3 -m http.server 8089 --bind 127.0.0.1 --directory ${r}/www >/dev/null 2>&1 &
     P2=$!
-    python3 -c '${portal}' >/dev/null 2>&1 &
+    export TGT_IPC_SOCKET=${r}/tgtd.sock
+    tgtd -f -C 901 --iscsi portal=127.0.0.1:3260 >${r}/tgtd.log 2>&1 &
     P3=$!
-    for i in $(seq 50); do grep -q 'TFTP root is' ${r}/dnsmasq.log 2>/dev/null && python3 -c 'import socket; socket.create_connection(("127.0.0.1",8089),1); socket.create_connection(("127.0.0.1",3260),1)' 2>/dev/null && break; sleep 0.1; done
+    for i in $(seq 50); do tgtadm -C 901 --op show --mode system >/dev/null 2>&1 && break; sleep 0.1; done
+    truncate -s 1M ${r}/disk.img
+    tid=0
+    for iqn in iqn.2000-01.com.synology:disk1 iqn.2024-01.lan.nas:disk2; do
+      tid=$((tid + 1))
+      tgtadm -C 901 --lld iscsi --mode target --op new --tid $tid --targetname $iqn
+      tgtadm -C 901 --lld iscsi --mode logicalunit --op new --tid $tid --lun 1 --backing-store ${r}/disk.img
+      tgtadm -C 901 --lld iscsi --mode target --op bind --tid $tid --initiator-address ALL
+    done
+    for i in $(seq 50); do grep -q 'TFTP root is' ${r}/dnsmasq.log 2>/dev/null && python3 -c 'import socket; socket.create_connection(("127.0.0.1",8089),1)' 2>/dev/null && break; sleep 0.1; done
     ${engine} ${BUNDLE} --root ${r} check --json --tftp-server 127.0.0.1 || true
-    kill $P1 $P2 $P3 2>/dev/null || true
+    for t in 1 2; do tgtadm -C 901 --lld iscsi --mode target --op delete --force --tid $t >/dev/null 2>&1; done
+    tgtadm -C 901 --op delete --mode system >/dev/null 2>&1
+    kill $P1 $P2 2>/dev/null || true
+    wait $P3 2>/dev/null || true
   `;
   const run = spawnSync('unshare', ['--net', 'sh', '-c', script], { encoding: 'utf8', timeout: 90000, env });
   return { report: JSON.parse(run.stdout) as Report, stderr: run.stderr };
@@ -74,7 +86,10 @@ describe.skipIf(!!why)(`netboot check against real dnsmasq TFTP, an HTTP server 
     expect(by['tftp netboot/menu.ipxe'].ok).toBe(true);
     expect(by['tftp netboot/boot.ipxe.cfg'].ok).toBe(true);
     expect(by['tftp arm64/snponly.efi']).toMatchObject({ ok: true, detail: expect.stringContaining('only arm64 clients need it') });
-    expect(by['iscsi 127.0.0.1:3260']).toMatchObject({ ok: true });
+    expect(by['iscsi 127.0.0.1:3260']).toMatchObject({ ok: true, detail: expect.stringMatching(/^discovery lists 2 targets/) });
+    // BASE's disk1 has no lun option: LUN 0, which on tgt is its controller, not a disk.
+    expect(by['iscsi target disk1']).toMatchObject({ ok: false, detail: expect.stringContaining('LUN 0 is there but is not a disk iPXE can boot') });
+    expect(by['iscsi target disk2']).toMatchObject({ ok: true, detail: expect.stringContaining('iqn.2024-01.lan.nas:disk2 offered; logged in as') });
     expect(by['http http://127.0.0.1:8089/install/rescue/vmlinuz']).toMatchObject({ ok: true, detail: 'HTTP 200, 6 bytes' });
     expect(by['http http://127.0.0.1:8089/install/rescue/initrd.gz']).toMatchObject({ ok: false, detail: expect.stringMatching(/HTTP 404/) });
     expect(report.ok).toBe(false);
@@ -109,9 +124,13 @@ describe.skipIf(!!qjsWhy)(`netboot check under quickjs, through the router's too
     expect(by['tftp netboot/boot.ipxe.cfg'].ok).toBe(true);
     expect(by['tftp arm64/snponly.efi']).toMatchObject({ ok: true, detail: expect.stringContaining('only arm64 clients need it') });
     expect(by['iscsi 127.0.0.1:3260']).toMatchObject({ ok: true, detail: expect.stringContaining('portal accepts connections') });
+    // No sockets under qjs: the targets are named, never passed.
+    for (const t of ['disk1', 'disk2']) {
+      expect(by[`iscsi target ${t}`]).toEqual({ name: `iscsi target ${t}`, ok: false, probed: false, detail: 'not probed under quickjs: the login and LUN check speak iSCSI over a socket, which needs node' });
+    }
     expect(by['http http://127.0.0.1:8089/install/rescue/vmlinuz']).toMatchObject({ ok: true, detail: 'HTTP 2xx (uclient-fetch --spider)' });
     expect(by['http http://127.0.0.1:8089/install/rescue/initrd.gz']).toMatchObject({ ok: false, detail: 'HTTP 404' });
-    expect(report.checks.every((c) => c.probed === undefined)).toBe(true);
+    expect(report.checks.filter((c) => c.probed === false).map((c) => c.name)).toEqual(['iscsi target disk1', 'iscsi target disk2']);
     expect(report.ok).toBe(false);
   }, 90000);
 
