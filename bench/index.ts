@@ -1,3 +1,4 @@
 export { benchRender, configWith } from './render';
 export { benchUbus } from './ubus';
 export { benchPlugin } from './plugin';
+export { benchIscsi } from './iscsi';

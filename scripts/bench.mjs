@@ -73,3 +73,7 @@ const p = core.benchPlugin({ bundle, example: here('../example/router'), plugin:
 console.log(`idle memory: no process (the init script starts ${p.instances} procd instances; rpcd runs the plugin per call)`);
 console.log(`rpcd plugin call status (node ${process.versions.node}, spawn to JSON): ${fmt(p.statusMs)} vs node -e 0 ${fmt(p.bareMs)}: ${(p.statusMs / p.bareMs).toFixed(2)}x (target <= 1.5x; median of 21)`);
 console.log(`rpcd plugin call clients on a full spool (${p.spoolEvents} events in 2 x 64 KiB): ${fmt(p.clientsFullSpoolMs)} (median of 11)`);
+
+const iscsi = await core.benchIscsi();
+if (typeof iscsi === 'string') console.log(`check, iSCSI per portal: skipped (${iscsi})`);
+else console.log(`check, iSCSI per portal against tgt on loopback (discovery + login + REPORT LUNS + READ CAPACITY, 1 target): ${fmt(iscsi.checkMs)} vs a bare TCP connect ${fmt(iscsi.connectMs)} (median of 21)`);

@@ -25,6 +25,6 @@ it('loads the bench core in a fresh clone, fetching nothing', () => {
     ['--input-type=module', '-e', "const core = await (await import('./scripts/bench-core.mjs')).loadBenchCore(); console.log(Object.keys(core).sort().join(' '))"],
     { cwd: clone, encoding: 'utf8', env: { ...process.env, OWRT_PREFIX: '' } },
   );
-  expect(exports.trim()).toBe('benchPlugin benchRender benchUbus configWith default');
+  expect(exports.trim()).toBe('benchIscsi benchPlugin benchRender benchUbus configWith default');
   expect(readdirSync(join(clone, '.cache'))).toEqual(['bench-core.cjs']);
 }, 60_000);

@@ -535,6 +535,8 @@ suite(title, () => {
     await page.until('the check results', "!!document.querySelector('#netboot-check-results .tr:not(.table-titles)')", 40_000);
     const check = replies.get('check') as { checks: { name: string; ok: boolean; detail: string }[] };
     expect(check.checks.length).toBeGreaterThan(0);
+    // Each target has its own line (offered? login? LUN?), after its portal's.
+    expect(check.checks.filter((c) => c.name.startsWith('iscsi ')).length).toBeGreaterThan(1);
     expect(await rows('#netboot-check-results')).toEqual(check.checks.map((c) => [c.name, c.ok ? 'ok' : 'failed', c.detail]));
 
     // Most recently seen first.

@@ -203,14 +203,19 @@ const phaseTftp: Phase = {
     }),
     {
       id: 'check',
-      title: 'netboot check from inside the lab: boot files and menus over TFTP, portals, installer files',
+      title: 'netboot check from inside the lab: boot files and menus over TFTP, the NAS offering each target with its LUN, installer files',
       firmware: '-',
       async run() {
         if (!lab!.cli.check) return { seconds: 0, detail: 'this netboot has no check command' };
         const t0 = Date.now();
         const r = await lab!.netbootInNs('check', '--tftp-server', NET.server);
         expect(r.code, `netboot check exited ${r.code}:\n${r.stdout}${r.stderr}`).toBe(0);
-        return { seconds: (Date.now() - t0) / 1000, detail: 'exit 0' };
+        // The NAS was asked: tgt's discovery lists every target, and each logs in with its disk at LUN 1.
+        expect(r.stdout).toMatch(new RegExp(`^ok   iscsi ${NET.server}:${NET.iscsiPort}: discovery lists 5 targets`, 'm'));
+        for (const t of site().targets) {
+          expect(r.stdout).toMatch(new RegExp(`^ok   iscsi target ${t.name}: ${BASE_IQN}:${t.name} offered; logged in as \\S+; LUN 1: \\d`, 'm'));
+        }
+        return { seconds: (Date.now() - t0) / 1000, detail: `exit 0, ${site().targets.length} targets offered with LUN 1` };
       },
     },
   ],
