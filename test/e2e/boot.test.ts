@@ -211,7 +211,7 @@ const phaseTftp: Phase = {
         const r = await lab!.netbootInNs('check', '--tftp-server', NET.server);
         expect(r.code, `netboot check exited ${r.code}:\n${r.stdout}${r.stderr}`).toBe(0);
         // The NAS was asked: tgt's discovery lists every target, and each logs in with its disk at LUN 1.
-        expect(r.stdout).toMatch(new RegExp(`^ok   iscsi ${NET.server}:${NET.iscsiPort}: discovery lists 5 targets`, 'm'));
+        expect(r.stdout).toMatch(new RegExp(`^ok   iscsi ${NET.server}:${NET.iscsiPort}: discovery lists \\d+ targets`, 'm'));
         for (const t of site().targets) {
           expect(r.stdout).toMatch(new RegExp(`^ok   iscsi target ${t.name}: ${BASE_IQN}:${t.name} offered; logged in as \\S+; LUN 1: \\d`, 'm'));
         }
