@@ -179,12 +179,13 @@ describe('plan and validate say when the user config fights netboot', () => {
     const plan = JSON.parse(netboot(['--root', root, 'plan', '--json']).stdout);
     expect(plan.dhcp.sections).toEqual([{ name: 'netboot_boot_ipxe', type: 'boot', action: 'move' }]);
     // Also when its content changes at the same time.
-    writeFileSync(join(root, 'etc/config/netboot'), withOption('main', 'http_url', 'http://192.168.1.1/netboot/'));
+    // (A folder that is not the TFTP root's netboot/, so no HTTP Boot entries come with it.)
+    writeFileSync(join(root, 'etc/config/netboot'), withOption('main', 'http_url', 'http://192.168.1.1/menus/'));
     expect(JSON.parse(netboot(['--root', root, 'plan', '--json']).stdout).dhcp.sections).toEqual([{ name: 'netboot_boot_ipxe', type: 'boot', action: 'move' }]);
     expect(netboot(['--root', root, 'apply']).status).toBe(0);
     const boots = parseUci(dhcpOf(root), 'dhcp').sections.filter((s) => s.type === 'boot');
     expect(boots.map((s) => s.name).slice(-2)).toEqual(['later', 'netboot_boot_ipxe']);
-    expect(boots.at(-1)!.options.get('filename')).toBe('http://192.168.1.1/netboot/menu.ipxe');
+    expect(boots.at(-1)!.options.get('filename')).toBe('http://192.168.1.1/menus/menu.ipxe');
   });
 
   it('refuses to apply without a dnsmasq section', () => {

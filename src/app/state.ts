@@ -67,7 +67,7 @@ export function computeState(root: RouterRoot, dhcp: UciPackage | undefined | fa
   const desired = model?.settings.enabled ? renderFiles(model, readLog(root).answers) : new Map<string, string>();
   const state: State = { ...loaded, tftpRoot, tftpDir, desired, files: planFiles(desired, readOwned(tftpDir)) };
   if (dhcp !== false && model) {
-    state.dhcp = planDhcp(desiredDhcp(model), dhcp);
+    state.dhcp = planDhcp(desiredDhcp(model, dhcp), dhcp);
     state.errors = [...state.errors, ...state.dhcp.errors];
     state.warnings = [...state.warnings, ...state.dhcp.warnings];
   }
@@ -88,7 +88,7 @@ function disabledState(root: RouterRoot, dhcp: UciPackage | undefined): State {
   const tftpRoot = applied ? resolveTftpRoot(undefined, dhcp) : tftpRootOf(root, dhcp);
   const tftpDir = root.path(tftpRoot);
   const desired = new Map<string, string>();
-  const plan = planDhcp({ sections: [], dnsmasq: {} }, dhcp);
+  const plan = planDhcp({ sections: [], dnsmasq: {}, warnings: [] }, dhcp);
   return { errors: plan.errors, warnings: plan.warnings, tftpRoot, tftpDir, desired, files: planFiles(desired, readOwned(tftpDir)), dhcp: plan };
 }
 

@@ -5,6 +5,7 @@ import { wake } from '../app/wake';
 import { readLastApply } from '../app/last-apply';
 import { planReport, problemLine, statusReport, validateReport } from '../app/reports';
 import { computeState, readState, type AppContext, type State } from '../app/state';
+import { httpBootLine } from '../dhcp/http-boot';
 import { changeCount } from '../dhcp/plan';
 import { openDhcpBackend } from '../dhcp/select';
 import { applyFilePlan } from '../fs/apply';
@@ -78,6 +79,7 @@ export const commands: Record<CommandName, (a: Args) => Promise<number>> = {
     if (!report(s)) return 1;
     const m = s.model!;
     out(`netboot: the config is valid: ${m.targets.length} targets, ${m.installers.length} installers, ${m.hosts.length} hosts${m.settings.enabled ? '' : ' (disabled)'}`);
+    if (m.settings.enabled) out(`netboot: ${httpBootLine(m.settings)}`);
     return 0;
   },
 

@@ -25,6 +25,7 @@ import {
   checkAbsolutePath,
   checkBaseUrl,
   checkHostname,
+  checkHttpBaseUrl,
   checkInt,
   checkIqn,
   checkMac,
@@ -110,6 +111,8 @@ function loadSettings(r: SectionReader, dhcp: UciPackage | undefined): Settings 
     installerUrl: url('installer_url'),
     initiatorIqn: r.checked('initiator_iqn', checkIqnTemplate) ?? DEFAULT_INITIATOR_IQN,
     httpUrl: url('http_url'),
+    bootUrl: r.checked('boot_url', checkHttpBaseUrl),
+    interfaces: interfaces(r),
     bootloaders: {
       bios: r.checked('bootloader_bios', checkTftpFile, 'undionly.kpxe'),
       efi64: r.checked('bootloader_efi64', checkTftpFile, 'snponly.efi'),
@@ -117,6 +120,15 @@ function loadSettings(r: SectionReader, dhcp: UciPackage | undefined): Settings 
     },
     registration: r.bool('registration', false),
   };
+}
+
+/** OpenWrt's interface names, as dnsmasq.init turns them into DHCP tags: no commas or "!" that would change a tag list. */
+function interfaces(r: SectionReader): string[] {
+  const names = r.rawList('interfaces');
+  const bad = names.filter((n) => !/^[A-Za-z0-9_]+$/.test(n));
+  for (const n of bad) r.error('interfaces', `${JSON.stringify(n)} is not allowed; use the name of an OpenWrt interface like lan or guest (letters, digits and "_")`);
+  const good = [...new Set(names.filter((n) => !bad.includes(n)))];
+  return good.length || bad.length ? good : ['lan'];
 }
 
 function loadChap(r: SectionReader): Chap | undefined {

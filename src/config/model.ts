@@ -25,6 +25,10 @@ export interface Settings {
   initiatorIqn: string;
   /** When set, iPXE fetches netboot's scripts from here (ending in '/') instead of TFTP. */
   httpUrl?: string;
+  /** Where the whole TFTP root is served over HTTP (ending in '/'): UEFI HTTP Boot clients get the loaders from here. */
+  bootUrl?: string;
+  /** OpenWrt interfaces (a dhcp section's `interface`) whose DHCP clients get boot options. */
+  interfaces: string[];
   /** First-stage iPXE binaries, relative to the TFTP root, per firmware. */
   bootloaders: { bios: string; efi64: string; arm64: string };
   /** Unknown PCs may add themselves as hosts from their boot menu (src/register). */

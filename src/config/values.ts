@@ -92,6 +92,13 @@ export function checkBaseUrl(s: string): Checked<string> {
   return ok(s.endsWith('/') ? s : `${s}/`);
 }
 
+/** The folder UEFI HTTP Boot firmware fetches the loaders from: http(s) only, as the firmware speaks nothing else, and no {arch}. */
+export function checkHttpBaseUrl(s: string): Checked<string> {
+  const rule = 'an http:// (or https://) URL of the folder where the router serves the TFTP root, like http://192.168.1.1/tftp/, without spaces, commas, "?", "#" or "{"';
+  const c = checkBaseUrl(s);
+  return c.ok && /^https?:\/\//i.test(s) && !s.includes('{') ? c : no(rule);
+}
+
 export function isAbsoluteUrl(s: string): boolean {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(s);
 }

@@ -2,17 +2,17 @@
 
 import type { DhcpEdit } from './backend';
 import type { DhcpPlan } from './plan';
-import { IPXE_TAG } from './desired';
+import { isMenuEntry } from './desired';
 
 export function editFromPlan(plan: DhcpPlan): DhcpEdit {
   const set = plan.sections.filter((c) => c.action !== 'remove').map((c) => c.after!);
   const last = plan.sections.filter((c) => c.action === 'move').map((c) => c.name);
-  // A boot section appended now would land after netboot's iPXE entry, which must stay last.
-  const ipxe = set.find((s) => s.type === 'boot' && s.options.get('networkid') === IPXE_TAG);
-  const creatingBoot = plan.sections.some((c) => c.action === 'create' && c.type === 'boot' && c.name !== ipxe?.name);
-  if (ipxe && creatingBoot && !last.includes(ipxe.name)) last.push(ipxe.name);
-  // Appended sections keep the order of `set`, so the iPXE entry goes last there too.
-  set.sort((a, b) => Number(a === ipxe) - Number(b === ipxe));
+  // A boot section appended now would land after netboot's iPXE menu entries, which must stay last.
+  const menus = set.filter(isMenuEntry);
+  const creatingBoot = plan.sections.some((c) => c.action === 'create' && c.type === 'boot' && !menus.includes(c.after!));
+  if (creatingBoot) for (const m of menus) if (!last.includes(m.name)) last.push(m.name);
+  // Appended sections keep the order of `set`, so the menu entries go last there too.
+  set.sort((a, b) => Number(menus.includes(a)) - Number(menus.includes(b)));
   const edit: DhcpEdit = { set, remove: plan.sections.filter((c) => c.action === 'remove').map((c) => c.name), last };
   if (plan.dnsmasq?.changes.length) {
     edit.dnsmasq = { section: plan.dnsmasq.name, options: Object.fromEntries(plan.dnsmasq.changes.map((c) => [c.option, c.after])) };

@@ -3,7 +3,7 @@
 
 import type { Problem } from '../config/model';
 import type { UciPackage, UciSection, UciValue } from '../uci';
-import { DHCP_SCRIPT, type DesiredDhcp, IPXE_TAG, isOwned, OWNED_MARK, section } from './desired';
+import { DHCP_SCRIPT, type DesiredDhcp, isMenuEntry, isOwned, OWNED_MARK, section } from './desired';
 
 /** 'move': same content, but it must become the last section of its type. */
 export type SectionAction = 'create' | 'update' | 'remove' | 'move';
@@ -124,7 +124,7 @@ export function planDhcp(desired: DesiredDhcp, dhcp: UciPackage | undefined): Dh
   if (dnsmasq) {
     const label = dnsmasq.anonymous ? '@dnsmasq[0]' : dnsmasq.name;
     plan.dnsmasq = { name: dnsmasq.name, label, changes: optionChanges };
-    if (enabling) plan.warnings.push(...conflicts(dhcp!, dnsmasq, label, desired));
+    if (enabling) plan.warnings.push(...desired.warnings, ...conflicts(dhcp!, dnsmasq, label, desired));
   }
 
   const want = enabling
@@ -139,13 +139,17 @@ export function planDhcp(desired: DesiredDhcp, dhcp: UciPackage | undefined): Dh
   }
   for (const [name, before] of have) if (!wantNames.has(name)) plan.sections.push({ name, type: before.type, action: 'remove', before });
 
-  // dnsmasq tries the last dhcp-boot first: netboot's iPXE entry must stay the last boot section.
-  const boots = current.filter((s) => s.type === 'boot');
-  const ipxe = desired.sections.find((s) => s.type === 'boot' && s.options.get('networkid') === IPXE_TAG);
-  if (ipxe && have.has(ipxe.name) && boots[boots.length - 1].name !== ipxe.name) {
-    const change = plan.sections.find((c) => c.name === ipxe.name);
-    if (change) change.action = 'move';
-    else plan.sections.push({ name: ipxe.name, type: 'boot', action: 'move', before: have.get(ipxe.name), after: ipxe });
+  // dnsmasq tries the last dhcp-boot first: netboot's iPXE menu entries must stay the last boot sections, in their order.
+  const menus = desired.sections.filter(isMenuEntry);
+  const tail = current.filter((s) => s.type === 'boot').slice(-menus.length).map((s) => s.name);
+  if (menus.length && menus.some((m, i) => tail[i] !== m.name) && menus.some((m) => have.has(m.name))) {
+    // Re-listed in their own order at the end: sections are appended in plan order.
+    for (const m of menus) {
+      const i = plan.sections.findIndex((c) => c.name === m.name);
+      const change = i < 0 ? { name: m.name, type: 'boot', action: 'move' as const, before: have.get(m.name), after: m } : plan.sections.splice(i, 1)[0]!;
+      if (change.action === 'update') change.action = 'move';
+      plan.sections.push(change);
+    }
   }
   return plan;
 }

@@ -62,13 +62,13 @@ export const DEFAULT_LIMITS: JourneyLimits = { maxClients: 64, maxSteps: 16 };
 
 export type Outcome = { recorded: true; journey: Journey; step: Step } | { recorded: false; reason: string };
 
-// PXE client architecture (RFC 4578 option 93, echoed in option 60).
-const ARCH_CODES: Record<number, Arch> = { 0: 'bios', 6: 'efi32', 7: 'efi64', 9: 'efi64', 11: 'arm64' };
-const ARCH_TAGS: Record<string, Arch> = { netboot_bios: 'bios', netboot_efi64: 'efi64', netboot_arm64: 'arm64' };
+// Client architecture (RFC 4578 option 93, echoed in option 60); 16 and 19 are UEFI HTTP Boot.
+const ARCH_CODES: Record<number, Arch> = { 0: 'bios', 6: 'efi32', 7: 'efi64', 9: 'efi64', 11: 'arm64', 16: 'efi64', 19: 'arm64' };
+const ARCH_TAGS: Record<string, Arch> = { netboot_bios: 'bios', netboot_efi64: 'efi64', netboot_arm64: 'arm64', netboot_http64: 'efi64', netboot_httparm64: 'arm64' };
 
-/** Architecture from option 60 ("PXEClient:Arch:00007:...") or netboot's dnsmasq tags. */
+/** Architecture from option 60 ("PXEClient:Arch:00007:...", "HTTPClient:Arch:00016:...") or netboot's dnsmasq tags. */
 function dhcpArch(e: DhcpEvent): Arch | null {
-  const code = /^PXEClient:Arch:(\d{5})/.exec(e.vendorclass ?? '');
+  const code = /^(?:PXE|HTTP)Client:Arch:(\d{5})/.exec(e.vendorclass ?? '');
   if (code) return ARCH_CODES[Number(code[1])] ?? null;
   for (const tag of e.tags) if (ARCH_TAGS[tag]) return ARCH_TAGS[tag];
   return null;
@@ -76,7 +76,7 @@ function dhcpArch(e: DhcpEvent): Arch | null {
 
 function dhcpFirmware(e: DhcpEvent): Firmware | null {
   if (e.userclass.includes('iPXE') || e.tags.includes('netboot_ipxe')) return 'ipxe';
-  if (e.vendorclass?.startsWith('PXEClient') || e.tags.some((t) => t in ARCH_TAGS)) return 'pxe';
+  if (/^(PXE|HTTP)Client/.test(e.vendorclass ?? '') || e.tags.some((t) => t in ARCH_TAGS)) return 'pxe';
   return null;
 }
 
