@@ -27,13 +27,13 @@ type Report = { ok: boolean; checks: { name: string; ok: boolean; detail: string
  * private network namespace with real dnsmasq TFTP, an HTTP server and a real
  * tgt (its own control socket) offering BASE's two targets, each a disk at LUN 1.
  */
-function checkAgainstServers(engine: string, env: NodeJS.ProcessEnv = process.env): { report: Report; stderr: string } {
-  const config = withOption(
+function checkAgainstServers(engine: string, env: NodeJS.ProcessEnv = process.env, bootUrl = 'http://127.0.0.1:8089/tftp/'): { report: Report; stderr: string } {
+  const config = withOption('main', 'boot_url', bootUrl, withOption(
     'main',
     'installer_url',
     'http://127.0.0.1:8089/install/',
     withOption('main', 'iscsi_server', '127.0.0.1', `${BASE}\nconfig installer 'rescue'\n\toption kind 'linux'\n\toption kernel 'rescue/vmlinuz'\n\tlist initrd 'rescue/initrd.gz'\n`),
-  );
+  ));
   const r = makeRoot({ netboot: config });
   for (let d = r; d !== tmpdir(); d = join(d, '..')) chmodSync(d, 0o755); // dnsmasq serves TFTP as nobody
   expect(netboot(['--root', r, 'apply']).status).toBe(0);
@@ -43,6 +43,8 @@ function checkAgainstServers(engine: string, env: NodeJS.ProcessEnv = process.en
   // Debian's installer tree: vmlinuz present, initrd.gz missing.
   mkdirSync(join(r, 'www/install/rescue'), { recursive: true });
   writeFileSync(join(r, 'www/install/rescue/vmlinuz'), 'kernel');
+  // The TFTP root served over HTTP, as the README's uhttpd link does (UEFI HTTP Boot).
+  symlinkSync('../srv/tftp', join(r, 'www/tftp'));
 
   const script = `
     set -e
@@ -92,8 +94,19 @@ describe.skipIf(!!why)(`netboot check against real dnsmasq TFTP, an HTTP server 
     expect(by['iscsi target disk2']).toMatchObject({ ok: true, detail: expect.stringContaining('iqn.2024-01.lan.nas:disk2 offered; logged in as') });
     expect(by['http http://127.0.0.1:8089/install/rescue/vmlinuz']).toMatchObject({ ok: true, detail: 'HTTP 200, 6 bytes' });
     expect(by['http http://127.0.0.1:8089/install/rescue/initrd.gz']).toMatchObject({ ok: false, detail: expect.stringMatching(/HTTP 404/) });
+    // UEFI HTTP Boot clients' loader, fetched at the URL DHCP gives them; no arm64 loader in the TFTP root, so no check for it.
+    expect(by['http boot http://127.0.0.1:8089/tftp/snponly.efi']).toMatchObject({ ok: true, detail: expect.stringContaining('70000 bytes, the same as in the TFTP root') });
+    expect(Object.keys(by).filter((n) => n.startsWith('http boot'))).toHaveLength(1);
     expect(report.ok).toBe(false);
     expect(report.checks.every((c) => c.probed === undefined)).toBe(true);
+  }, 60000);
+
+  it('fails the HTTP Boot loader when boot_url does not serve the TFTP root, and says what to serve where', () => {
+    const { report } = checkAgainstServers(process.execPath, process.env, 'http://127.0.0.1:8089/install/');
+    expect(byName(report)['http boot http://127.0.0.1:8089/install/snponly.efi']).toMatchObject({
+      ok: false,
+      detail: 'HTTP 404; UEFI HTTP Boot clients are sent here: serve the TFTP root /srv/tftp at http://127.0.0.1:8089/install/',
+    });
   }, 60000);
 });
 
@@ -130,6 +143,7 @@ describe.skipIf(!!qjsWhy)(`netboot check under quickjs, through the router's too
     }
     expect(by['http http://127.0.0.1:8089/install/rescue/vmlinuz']).toMatchObject({ ok: true, detail: 'HTTP 2xx (uclient-fetch --spider)' });
     expect(by['http http://127.0.0.1:8089/install/rescue/initrd.gz']).toMatchObject({ ok: false, detail: 'HTTP 404' });
+    expect(by['http boot http://127.0.0.1:8089/tftp/snponly.efi']).toMatchObject({ ok: true, detail: expect.stringContaining('70000 bytes, the same as in the TFTP root') });
     expect(report.checks.filter((c) => c.probed === false).map((c) => c.name)).toEqual(['iscsi target disk1', 'iscsi target disk2']);
     expect(report.ok).toBe(false);
   }, 90000);

@@ -77,13 +77,14 @@ describe.skipIf(missing.length)(`boot journeys from a real dnsmasq through OpenW
     const { USER_DHCPSCRIPT } = dnsmasqEnv(dhcpText);
     const userScript = USER_DHCPSCRIPT === DHCP_SCRIPT ? { USER_DHCPSCRIPT: netbootDhcpScript(join(dir, 'netboot'), OWRT_PREFIX!, router) } : {};
     const openwrtScript = openwrtDhcpScript(join(dir, 'openwrt'), OWRT_PREFIX!);
-    const lines = translateDhcp(dhcpText, (p) => (p === OPENWRT_DHCP_SCRIPT ? openwrtScript : p), HAS_HANDLER);
+    // netifd's lan: dhcp_add makes its range, tagged set:lan as netboot's boot entries need.
+    const lines = translateDhcp(dhcpText, (p) => (p === OPENWRT_DHCP_SCRIPT ? openwrtScript : p), HAS_HANDLER, { lan: { ifname: 'veth0', subnet: `${SERVER}/24` } });
     expect(lines).toContain(`dhcp-script=${openwrtScript}`);
     dnsmasq = await Dnsmasq.start(
       inNs.bind(null, srv),
       dir,
       'dnsmasq',
-      ['port=0', 'interface=veth0', 'bind-interfaces', 'dhcp-range=10.99.0.100,10.99.0.150,255.255.255.0,1h', `dhcp-leasefile=${join(dir, 'leases')}`, 'no-ping', ...lines],
+      ['port=0', 'interface=veth0', 'bind-interfaces', `dhcp-leasefile=${join(dir, 'leases')}`, 'no-ping', ...lines],
       {
         // procd's PATH, with OpenWrt's jshn first, and USER_DHCPSCRIPT as dnsmasq.init sets it.
         env: { PATH: `${OWRT_PREFIX}/bin:/usr/sbin:/usr/bin:/sbin:/bin`, ...userScript },

@@ -1,11 +1,13 @@
 // `netboot check`: proves the boot chain is servable from the network's side:
-// every boot loader and netboot script over TFTP from the router, every iSCSI
-// portal and target (offered, its login, its LUN), every installer file over HTTP.
+// every boot loader and netboot script over TFTP from the router, the UEFI
+// loaders over HTTP for HTTP Boot clients, every iSCSI portal and target
+// (offered, its login, its LUN), every installer file over HTTP.
 
 import type { InstallerSpec, Model } from '../config/model';
 import { joinUrl } from '../config/values';
 import { join } from '../fs/path';
 import { platform } from '../platform';
+import { httpBootChecks } from './http-boot';
 import { iscsiChecks } from './iscsi';
 import { type Check, httpHead, tftpFetch } from './probes';
 
@@ -54,6 +56,7 @@ export async function runChecks(m: Model, tftpDir: string, tftpServer: string): 
     }
     checks.push(await tftpFetch(tftpServer, path, want));
   }
+  checks.push(...(await httpBootChecks(s, local)));
   const urls = new Set(m.installers.flatMap((i) => installerUrls(i.spec)).map((u) => u.replaceAll('{arch}', 'amd64')));
   if (s.httpUrl) urls.add(`${s.httpUrl}menu.ipxe`);
   const [iscsi, http] = await Promise.all([iscsiChecks(m), Promise.all([...urls].map((u) => httpHead(u)))]);

@@ -17,7 +17,7 @@ import {
   type LabHost,
   type LabSite,
 } from './lab/netboot';
-import { VmError, type Firmware, type Vm } from './lab/qemu';
+import { VmError, type Firmware, type Vm, type VmSpec } from './lab/qemu';
 import { Runner, type Phase, type Scenario, type ScenarioResult } from './lab/runner';
 
 const mac = (n: number) => `52:54:00:77:00:${n.toString(16).padStart(2, '0')}`;
@@ -40,6 +40,8 @@ const MAC = {
   retry: mac(0x1c),
   returns: mac(0x1d),
   noCfg: mac(0x1e),
+  guest: mac(0x1f),
+  httpBoot: mac(0x20),
 };
 
 const HOSTS: LabHost[] = [
@@ -53,6 +55,7 @@ const HOSTS: LabHost[] = [
   { name: 'pc9', mac: MAC.broken, action: 'boot', target: 'disk2' },
   { name: 'pc10', mac: MAC.retry, action: 'boot', target: 'fresh' },
   { name: 'pc11', mac: MAC.returns, action: 'install', target: 'empty', installer: 'returns' },
+  { name: 'pc14', mac: MAC.httpBoot, action: 'boot', target: 'disk2' },
 ];
 
 const site = (over: Partial<LabSite> = {}): LabSite => ({
@@ -101,21 +104,22 @@ function vmScenario(
   firmware: Firmware,
   vmMac: string,
   body: (vm: Vm) => Promise<ScenarioResult>,
+  spec: Partial<VmSpec> = {},
 ): Scenario {
   return {
     id,
     title,
     firmware,
-    run: () => lab!.withVm({ name: id, firmware, mac: vmMac, timeoutMs: TIMEOUT[firmware] }, body),
+    run: () => lab!.withVm({ name: id, firmware, mac: vmMac, timeoutMs: TIMEOUT[firmware], ...spec }, body),
   };
 }
 
 /** A VM that must boot `target` with no keypress. */
-const bootsTarget = (id: string, title: string, fw: Firmware, vmMac: string, target: string, check?: (vm: Vm) => string | undefined) =>
+const bootsTarget = (id: string, title: string, fw: Firmware, vmMac: string, target: string, check?: (vm: Vm) => string | undefined, spec?: Partial<VmSpec>) =>
   vmScenario(id, title, fw, vmMac, async (vm) => {
     const seconds = await bootTo(vm, diskMarker(target, fw));
     return { seconds, detail: check?.(vm) };
-  });
+  }, spec);
 
 /** The VM's IPv4 address: dnsmasq gives each MAC its own, and logs, TFTP and HTTP go by it. */
 const addressOf = (vm: Vm) => lab!.dnsmasq!.addressOf(vm.spec.mac) ?? 'no lease';
@@ -135,7 +139,8 @@ const httpPaths = (vm: Vm, prefix: string) => {
 // ---------------------------------------------------------------- phase A: TFTP menus
 const phaseTftp: Phase = {
   name: 'tftp',
-  setup: () => lab!.publish(site(), 'dnsmasq-tftp'),
+  // boot_url: the lab's HTTP server serves the TFTP root at /tftp/ (UEFI HTTP Boot, s14).
+  setup: () => lab!.publish(site({ bootUrl: `${HTTP_BASE}/tftp/` }), 'dnsmasq-tftp'),
   // Longest first: the two slots stay busy.
   scenarios: [
     bootsTarget('s3-snponly', 'UEFI: OVMF PXE (no NIC ROM) -> snponly.efi -> host script -> sanboot', 'uefi', MAC.snponly, 'disk1', (vm) => {
@@ -178,6 +183,25 @@ const phaseTftp: Phase = {
       expect(httpPaths(vm, '/install/')).toEqual(want);
       return { seconds, detail: 'bootmgr included (BIOS)' };
     }),
+    bootsTarget('s14-httpboot', 'UEFI HTTP Boot (OVMF, PXE off) -> snponly.efi over HTTP from boot_url -> host script -> sanboot', 'uefi', MAC.httpBoot, 'disk2', (vm) => {
+      expect(new Set(httpPaths(vm, '/tftp/'))).toEqual(new Set(['/tftp/snponly.efi']));
+      const tftp = tftpSentTo(vm);
+      expect(tftp).not.toContain('snponly.efi');
+      // Then iPXE, asking again (user class iPXE), got the menu: no second loader, no loop.
+      expect(tftp).toContain(`netboot/hosts/${hyphens(MAC.httpBoot)}.ipxe`);
+      return 'snponly.efi over HTTP, menus over TFTP';
+    }, { httpBoot: true }),
+    vmScenario('s13-guest', 'guest network, not in interfaces: a lease, no boot file; the PC moves on', 'bios', MAC.guest, async (vm) => {
+      // -no-reboot: SeaBIOS out of boot devices ends QEMU, which is the PC moving on.
+      const seconds = await vm.waitUntil('the PC moving on to its next boot device', () => (vm.running ? undefined : vm.seconds()));
+      const ip = addressOf(vm);
+      expect(ip).toMatch(/^10\.77\.1\./);
+      expect(tftpSentTo(vm)).toEqual([]);
+      expect(lab!.http!.requests().filter((r) => r.client === ip)).toEqual([]);
+      expect(vm.serial()).not.toContain('netboot');
+      expect(vm.serial()).toContain('No bootable device');
+      return { seconds, detail: `lease ${ip}, no boot file` };
+    }, { bridge: 'br1' }),
     bootsTarget('s1-host', 'BIOS: host action boot, no keypress', 'bios', MAC.hostBoot, 'disk1'),
     vmScenario('s10-retry', 'host action boot, blank disk: fails, the disk gets an image, the retry boots it with no key', 'bios', MAC.retry, async (vm) => {
       await vm.waitUntil('the failed boot of the blank disk', () => (FAILURE_SHOWN.test(vm.serial()) ? true : undefined), STILL_HOOKED);
@@ -385,6 +409,8 @@ describe.skipIf(!lab)('boot lab', () => {
     ['s10-retry', '10. a failed boot releases its drive: the host retries with no key and boots the disk once it has an image'],
     ['s11-return', '11. a returning installer and a failed boot release 0x80: the menu then boots another target'],
     ['s12-nocfg', '12. without boot.ipxe.cfg the PC tries three times, then goes on to its next boot device'],
+    ['s13-guest', '13. a PC on a network that is not in netboot.main.interfaces gets no boot file'],
+    ['s14-httpboot', '14. UEFI HTTP Boot (PXE off): the loader over HTTP from boot_url, then the host script, then sanboot'],
     ['check', 'netboot check passes against the running lab'],
     ['baseline', "baseline: the seed's hand-written menu"],
   ];

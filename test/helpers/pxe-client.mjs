@@ -11,6 +11,11 @@
 // Options as the firmware sends them: option 60 "PXEClient:Arch:<arch>:UNDI:
 // 003016" and 93 (RFC 4578) from EDK2's and iPXE's PXE clients; iPXE adds
 // option 77 "iPXE" as a plain string (ipxe src/net/udp/dhcp.c, DHCP_USER_CLASS_ID).
+// With "http":true, what EDK2's HTTP Boot client sends instead (tianocore/edk2
+// NetworkPkg/HttpBootDxe/HttpBootDhcp4.c at 0dc59296, HttpBootBuildDhcp4Options;
+// option codes from MdePkg/Include/IndustryStandard/Dhcp.h):
+// option 60 "HTTPClient:Arch:<arch>:UNDI:003000" and its parameter request list
+// (27 bytes, the 25th left 0 there too); the reply's option 60 is printed as "vendor".
 
 import dgram from 'node:dgram';
 import { createRequire } from 'node:module';
@@ -35,13 +40,18 @@ function packet(pc, xid, type, extra) {
   head.writeUInt16BE(0x8000, 10); // broadcast: the client has no address to unicast to
   Buffer.from(pc.mac.split(':').map((h) => parseInt(h, 16))).copy(head, 28);
   const arch = String(pc.arch).padStart(5, '0');
+  const vendor = pc.http ? `HTTPClient:Arch:${arch}:UNDI:003000` : `PXEClient:Arch:${arch}:UNDI:003016`;
+  // EDK2: netmask, time offset, router, time server, name server, DNS, host name, boot file size, domain, root path,
+  // extensions path, max reassembly (22), TTL, broadcast, NIS domain, NIS servers, NTP, vendor, requested IP, lease, server id, T1, T2,
+  // vendor class, (0), boot file, UUID.
+  const wanted = pc.http ? [1, 2, 3, 4, 5, 6, 12, 13, 15, 17, 18, 22, 23, 28, 40, 41, 42, 43, 50, 51, 54, 58, 59, 60, 0, 67, 97] : [1, 3, 6, 43, 54, 60, 66, 67, 128, 175];
   const opts = [
     ...option(53, [type]),
-    ...option(60, [...Buffer.from(`PXEClient:Arch:${arch}:UNDI:003016`)]),
+    ...option(60, [...Buffer.from(vendor)]),
     ...option(93, [pc.arch >> 8, pc.arch & 255]),
     ...option(94, [1, 3, 16]),
     ...(pc.ipxe ? option(77, [...Buffer.from('iPXE')]) : []),
-    ...option(55, [1, 3, 6, 43, 54, 60, 66, 67, 128, 175]),
+    ...option(55, wanted),
     ...extra,
     255,
   ];
@@ -94,7 +104,8 @@ async function dhcp(pc) {
   const ack = await expect(ACK, 'ACK');
   sock.close();
   // dnsmasq ends option 67 with a NUL, as many servers do.
-  return { ip: ack.yiaddr, server: server.join('.'), file: (ack.opts.get(67)?.toString('latin1') ?? ack.file).replace(/\0+$/, '') };
+  const vendor = ack.opts.get(60)?.toString('latin1');
+  return { ip: ack.yiaddr, server: server.join('.'), file: (ack.opts.get(67)?.toString('latin1') ?? ack.file).replace(/\0+$/, ''), ...(vendor ? { vendor } : {}) };
 }
 
 async function tftp(server, files) {

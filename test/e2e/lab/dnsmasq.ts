@@ -8,21 +8,32 @@ import { NET } from './env';
 import type { Netns } from './netns';
 import { Daemon } from './proc';
 
-/** The lab's network: what a router's `config dhcp 'lan'` and defaults would give. */
-export function labNetworkLines(workDir: string): string[] {
+/**
+ * The lab's network: what a router's defaults would give. `range`: lan's IPv4
+ * range, when no translation of `config dhcp` sections (uci-dhcp.ts) brings it.
+ */
+export function labNetworkLines(workDir: string, range = true): string[] {
   return [
     'port=0', // no DNS
     'interface=br0',
+    'interface=br1',
     'bind-interfaces',
-    `dhcp-range=${NET.dhcpFirst},${NET.dhcpLast},255.255.255.0,1h`,
+    ...(range ? [`dhcp-range=${NET.dhcpFirst},${NET.dhcpLast},255.255.255.0,1h`] : []),
     `dhcp-leasefile=${join(workDir, 'dnsmasq.leases')}`,
     'no-ping', // else 3 s per offer
     'log-dhcp',
     // iPXE waits ~13 s for a router advertisement unless it gets one
     'enable-ra',
     'dhcp-range=::,constructor:br0,ra-only',
+    'dhcp-range=::,constructor:br1,ra-only',
   ];
 }
+
+/** What netifd would say of the lab's interfaces (uci-dhcp.ts's dhcp_add asks). */
+export const LAB_NETWORKS = {
+  lan: { ifname: 'br0', subnet: `${NET.server}/${NET.prefix}` },
+  guest: { ifname: 'br1', subnet: `${NET.guest.server}/${NET.prefix}` },
+};
 
 export interface Chainload {
   tftpRoot: string;
@@ -81,7 +92,7 @@ export class Dnsmasq {
 
   /** The address dnsmasq leased to a MAC, if any yet. */
   addressOf(mac: string): string | undefined {
-    const re = new RegExp(`DHCPACK\\(br0\\) (\\S+) ${mac}`, 'i');
+    const re = new RegExp(`DHCPACK\\(br[01]\\) (\\S+) ${mac}`, 'i');
     return re.exec(this.log())?.[1];
   }
 

@@ -14,6 +14,8 @@ export const NET = {
   dhcpFirst: '10.77.0.100',
   dhcpLast: '10.77.0.199',
   ula: 'fd77::1/64',
+  /** A second network (OpenWrt interface guest, bridge br1) that is not in netboot's interfaces. */
+  guest: { server: '10.77.1.1', ula: 'fd77:1::1/64' },
   httpPort: 8080,
   iscsiPort: 3260,
 } as const;

@@ -4,7 +4,7 @@
 import { chmodSync, closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chainloadLines, Dnsmasq, labNetworkLines } from './dnsmasq';
+import { chainloadLines, Dnsmasq, LAB_NETWORKS, labNetworkLines } from './dnsmasq';
 import { findKernel, NETBOOT_CLI } from './env';
 import { HttpServer } from './http';
 import { buildHybridDisk, buildInitramfs, buildInstallTree } from './images';
@@ -117,6 +117,7 @@ export class Lab {
     this.http = await HttpServer.start(this.ns, this.workDir, {
       '/netboot/': join(this.tftpRoot, 'netboot'),
       '/install/': this.installDir,
+      '/tftp/': this.tftpRoot,
     });
   }
 
@@ -141,7 +142,7 @@ export class Lab {
     const { USER_DHCPSCRIPT } = dnsmasqEnv(dhcp);
     const boot =
       this.mode === 'apply'
-        ? translateDhcp(dhcp, (p) => (p === OPENWRT_DHCP_SCRIPT ? openwrtScript : join(this.labRoot, p)), HAS_HANDLER)
+        ? translateDhcp(dhcp, (p) => (p === OPENWRT_DHCP_SCRIPT ? openwrtScript : join(this.labRoot, p)), HAS_HANDLER, LAB_NETWORKS)
         : chainloadLines({
             tftpRoot: this.tftpRoot,
             ipxeBoot: site.httpUrl ? `${site.httpUrl}menu.ipxe` : 'netboot/menu.ipxe',
@@ -149,7 +150,7 @@ export class Lab {
             efi: site.efiLoader,
           });
     const env = USER_DHCPSCRIPT ? { ...process.env, USER_DHCPSCRIPT: netbootDhcpScript(join(this.workDir, 'netboot'), OWRT_PREFIX ?? '/usr', this.labRoot) } : undefined;
-    await this.useDnsmasq(dnsmasqName, [...labNetworkLines(this.workDir), ...boot], env);
+    await this.useDnsmasq(dnsmasqName, [...labNetworkLines(this.workDir, this.mode === 'render'), ...boot], env);
   }
 
   /**

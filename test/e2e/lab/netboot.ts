@@ -30,6 +30,8 @@ export interface LabSite {
   menuTimeout: number;
   menuDefault: string;
   httpUrl?: string;
+  /** netboot.main.boot_url: where the lab's HTTP server serves the TFTP root (UEFI HTTP Boot). */
+  bootUrl?: string;
   installerUrl: string;
   targets: LabTarget[];
   hosts: LabHost[];
@@ -53,6 +55,7 @@ export function netbootConfig(s: LabSite): string {
     `\toption initiator_iqn 'iqn.2010-04.org.ipxe:{mac}'`,
   ];
   if (s.httpUrl) out.push(`\toption http_url ${q(s.httpUrl)}`);
+  if (s.bootUrl) out.push(`\toption boot_url ${q(s.bootUrl)}`);
   out.push(`\toption bootloader_bios 'undionly.kpxe'`, `\toption bootloader_efi64 ${q(s.efiLoader)}`);
   for (const t of s.targets) {
     out.push('', `config target ${q(t.name)}`, `\toption title ${q(t.title)}`, `\toption iqn_suffix ${q(t.name)}`, `\toption lun '1'`);
@@ -116,7 +119,7 @@ export async function publish(labRoot: string, mode: Publish): Promise<RunResult
   return r;
 }
 
-/** A stock OpenWrt /etc/config/dhcp (trimmed): what `apply` edits in place. */
+/** A stock OpenWrt /etc/config/dhcp (trimmed) with a guest network: what `apply` edits in place. */
 export const OPENWRT_DHCP = `config dnsmasq
 	option domainneeded '1'
 	option localise_queries '1'
@@ -134,6 +137,12 @@ config dhcp 'lan'
 	option start '100'
 	option limit '150'
 	option leasetime '12h'
+
+config dhcp 'guest'
+	option interface 'guest'
+	option start '100'
+	option limit '50'
+	option leasetime '1h'
 
 config dhcp 'wan'
 	option interface 'wan'

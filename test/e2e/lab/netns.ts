@@ -1,5 +1,6 @@
 // The lab's private network: one namespace with a bridge (br0, 10.77.0.1/24 and a ULA
-// so iPXE's IPv6 configurator gets its router advertisement at once) and one tap per VM.
+// so iPXE's IPv6 configurator gets its router advertisement at once), a second one
+// (br1, the guest network) and one tap per VM.
 import { NET } from './env';
 import { run, sleep } from './proc';
 
@@ -12,11 +13,13 @@ export class Netns {
     const ns = new Netns(name);
     const ip = (...a: string[]) => run('ip', ['-n', name, ...a]);
     await ip('link', 'set', 'lo', 'up');
-    await ip('link', 'add', 'br0', 'type', 'bridge');
-    await ip('link', 'set', 'br0', 'type', 'bridge', 'stp_state', '0', 'forward_delay', '0');
-    await ip('addr', 'add', `${NET.server}/${NET.prefix}`, 'dev', 'br0');
-    await ip('addr', 'add', NET.ula, 'dev', 'br0', 'nodad');
-    await ip('link', 'set', 'br0', 'up');
+    for (const [br, server, ula] of [['br0', NET.server, NET.ula], ['br1', NET.guest.server, NET.guest.ula]] as const) {
+      await ip('link', 'add', br, 'type', 'bridge');
+      await ip('link', 'set', br, 'type', 'bridge', 'stp_state', '0', 'forward_delay', '0');
+      await ip('addr', 'add', `${server}/${NET.prefix}`, 'dev', br);
+      await ip('addr', 'add', ula, 'dev', br, 'nodad');
+      await ip('link', 'set', br, 'up');
+    }
     return ns;
   }
 
@@ -25,10 +28,10 @@ export class Netns {
     return ['ip', ['netns', 'exec', this.name, cmd, ...args]];
   }
 
-  async addTap(tap: string): Promise<void> {
+  async addTap(tap: string, bridge = 'br0'): Promise<void> {
     await run('ip', ['-n', this.name, 'tuntap', 'add', 'dev', tap, 'mode', 'tap']);
     this.taps.add(tap);
-    await run('ip', ['-n', this.name, 'link', 'set', tap, 'master', 'br0', 'up']);
+    await run('ip', ['-n', this.name, 'link', 'set', tap, 'master', bridge, 'up']);
   }
 
   async delTap(tap: string): Promise<void> {

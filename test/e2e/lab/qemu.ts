@@ -18,6 +18,10 @@ export interface VmSpec {
   /** Hard limit from start; the VM is killed after it whatever happens. */
   timeoutMs: number;
   memMiB?: number;
+  /** The bridge its tap joins: br0 (lan, the default) or br1 (guest). */
+  bridge?: string;
+  /** UEFI with OVMF's PXE switched off, so it tries UEFI HTTP Boot at once. */
+  httpBoot?: boolean;
 }
 
 const ANSI = /\x1b\[[0-9;?=]*[A-Za-z]|\x1b[()][0-9A-Za-z]|\x1bc/g;
@@ -60,6 +64,9 @@ export class Vm {
         '-drive', `if=pflash,format=raw,file=${vars}`,
         '-device', `virtio-net-pci,netdev=n0,mac=${spec.mac},romfile=`,
       );
+      // OVMF tries PXEv4, PXEv6, then HTTPv4; these knobs (edk2 OvmfPkg/Library/PxeBcPcdLib,
+      // SetPxeBcPcds; OvmfPkg/RUNTIME_CONFIG.md) leave only HTTP: seconds instead of minutes of PXE timeouts.
+      if (spec.httpBoot) args.push('-fw_cfg', 'name=opt/org.tianocore/IPv4PXESupport,string=no', '-fw_cfg', 'name=opt/org.tianocore/IPv6PXESupport,string=no');
     }
     const [cmd, full] = ns.exec('qemu-system-x86_64', args);
     this.startedAt = Date.now();
@@ -68,7 +75,7 @@ export class Vm {
   }
 
   static async start(ns: Netns, workDir: string, spec: VmSpec, tap: string): Promise<Vm> {
-    await ns.addTap(tap);
+    await ns.addTap(tap, spec.bridge);
     return new Vm(spec, tap, workDir, ns);
   }
 

@@ -4,8 +4,13 @@
 //
 // Covered: the first `config dnsmasq` (enable_tftp only with a tftp_root, tftp_root,
 // dhcp_boot, dhcpscript, list dhcp_option), then in dnsmasq.init's order `host`,
-// `boot`, `mac`, `tag`, `vendorclass`, `userclass`, `match`. The network itself (interface, ranges)
-// stays the lab's own (labNetworkLines), as the router's `config dhcp 'lan'` would be.
+// `boot`, `mac`, `tag`, `vendorclass`, `userclass`, `match`, then `dhcp` (dhcp_add:
+// the IPv4 range with its set:networkid tag, for the interfaces the caller says
+// netifd has, as network_get_device/network_get_subnet would; IPv6/RA stays the
+// lab's own, labNetworkLines).
+// Source: openwrt v24.10.4 package/network/services/dnsmasq/files/dnsmasq.init
+// (dhcp_add, dhcp_boot_add, dhcp_option_add, ...) and
+// package/base-files/files/bin/ipcalc.sh (the range).
 
 export interface UciSection {
   type: string;
@@ -72,6 +77,47 @@ function options(s: UciSection, networkid: string, force: boolean): string[] {
   return list(s, 'dhcp_option').map((o) => `dhcp-option${force ? '-force' : ''}=${networkid ? `${networkid},` : ''}${o}`);
 }
 
+/** What netifd knows of an interface: its device (network_get_device) and address/prefix (network_get_subnet), a static one. */
+export type Networks = Record<string, { ifname: string; subnet: string }>;
+
+const ip2int = (ip: string) => ip.split('.').reduce((n, p) => n * 256 + Number(p), 0);
+const int2ip = (n: number) => [24, 16, 8, 0].map((b) => Math.floor(n / 2 ** b) % 256).join('.');
+
+/** ipcalc.sh ADDR/PREFIX START LIMIT for prefixes up to /30: START, END and NETMASK, or undefined when the range is empty. */
+function ipcalc(subnet: string, start: number, limit: number): { START: string; END: string; NETMASK: string } | undefined {
+  const [addr, p] = subnet.split('/');
+  const ipaddr = ip2int(addr!);
+  const hostmask = 2 ** (32 - Number(p)) - 1;
+  const network = ipaddr - (ipaddr % (hostmask + 1));
+  let first = network + (start % (hostmask + 1));
+  if (first < network + 1) first = network + 1;
+  if (first === ipaddr) first++;
+  let end = first + limit - 1;
+  if (end > network + hostmask - 1) end = network + hostmask - 1;
+  if (end === ipaddr) end--;
+  if (first > end || (first <= ipaddr && ipaddr <= end)) return undefined;
+  return { START: int2ip(first), END: int2ip(end), NETMASK: int2ip(2 ** 32 - 1 - hostmask) };
+}
+
+/** dnsmasq.init's dhcp_add, IPv4 part: one served interface's range, tagged set:$networkid (networkid defaults to the interface). */
+function dhcpAdd(s: UciSection, networks: Networks): string[] {
+  const net = str(s, 'interface');
+  const dev = networks[net];
+  if (!net || !dev) return []; // network_get_device fails: skipped
+  const networkid = str(s, 'networkid') || net;
+  if (bool(s, 'ignore')) return [`no-dhcp-interface=${dev.ifname}`];
+  const subnet = str(s, 'netmask') ? `${dev.subnet.split('/')[0]}/${str(s, 'netmask')}` : dev.subnet;
+  const out: string[] = [];
+  const tags = list(s, 'tag').map((t) => `tag:${t},`).join('');
+  const range = ipcalc(subnet, ip2int(str(s, 'start') || '100'), Number(str(s, 'limit') || '150'));
+  if (str(s, 'dhcpv4') !== 'disabled' && range) {
+    const end = bool(s, 'dynamicdhcpv4', bool(s, 'dynamicdhcp', true)) ? range.END : 'static';
+    const options = str(s, 'options');
+    out.push(`dhcp-range=${tags}set:${networkid},${range.START},${end},${range.NETMASK},${str(s, 'leasetime') || '12h'}${options ? ` ${options}` : ''}`);
+  }
+  return [...out, ...options(s, networkid, false), ...list(s, 'dhcp_option_force').map((o) => `dhcp-option-force=${networkid},${o}`)];
+}
+
 /** dnsmasq.init's DHCPSCRIPT: OpenWrt's script, which sources USER_DHCPSCRIPT first. */
 export const OPENWRT_DHCP_SCRIPT = '/usr/lib/dnsmasq/dhcp-script.sh';
 
@@ -89,8 +135,9 @@ export function dnsmasqEnv(text: string): Record<string, string> {
  * dnsmasq lines for the PXE-relevant sections of /etc/config/dhcp. `path` maps a
  * router path (tftp_root, the dhcp script) into the lab root, since the lab's dnsmasq is not jailed there.
  * `hasHandler`: the router has hotplug scripts for dnsmasq's events.
+ * `networks`: the interfaces netifd has up, by name (others' dhcp sections are skipped, as on a router).
  */
-export function translateDhcp(text: string, path: (p: string) => string, hasHandler = false): string[] {
+export function translateDhcp(text: string, path: (p: string) => string, hasHandler = false, networks: Networks = {}): string[] {
   const all = parseUciText(text);
   const out: string[] = [];
   const dnsmasq = all.find((s) => s.type === 'dnsmasq');
@@ -140,5 +187,6 @@ export function translateDhcp(text: string, path: (p: string) => string, hasHand
       if (id && v) out.push(`dhcp-${type}=set:${id},${v}`, ...options(s, id, bool(s, 'force')));
     });
   }
+  each('dhcp', (s) => out.push(...dhcpAdd(s, networks)));
   return out;
 }
