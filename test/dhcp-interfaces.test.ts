@@ -1,7 +1,7 @@
 // The dhcp sections `netboot apply` writes, answered by a real dnsmasq (Debian's
 // 2.90, as OpenWrt 24.10 ships) with the lines OpenWrt's dnsmasq.init makes of
 // them (test/e2e/lab/uci-dhcp.ts, dhcp_add included): a router serving two
-// networks, lan and guest, over two veth pairs into two client namespaces.
+// networks, lan and guest (the lab's stock dhcp config), over two veth pairs into two client namespaces.
 // Clients send what firmware sends (test/helpers/pxe-client.mjs: EDK2's PXE and
 // HTTP Boot clients, iPXE). Issue 13.4: only netboot.main.interfaces get boot
 // options; issue 14.1: an HTTP Boot client gets the loader's URL and option 60.
@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Dnsmasq } from './e2e/lab/dnsmasq';
 import { run } from './e2e/lab/proc';
+import { OPENWRT_DHCP } from './e2e/lab/netboot';
 import { translateDhcp } from './e2e/lab/uci-dhcp';
 import { makeRoot, netboot } from './helpers/bundle';
 import { withOption } from './helpers/config';
@@ -25,27 +26,6 @@ const CLIENT = join(__dirname, 'helpers/pxe-client.mjs');
 const LAN = '10.97.0.1';
 const GUEST = '10.97.1.1';
 const BOOT_URL = `http://${LAN}/tftp/`;
-// OpenWrt 24.10's dhcp config with a guest network, as the guest-Wi-Fi guides set it up.
-const DHCP = `config dnsmasq
-	option domain 'lan'
-	option leasefile '/tmp/dhcp.leases'
-
-config dhcp 'lan'
-	option interface 'lan'
-	option start '100'
-	option limit '150'
-	option leasetime '12h'
-
-config dhcp 'guest'
-	option interface 'guest'
-	option start '100'
-	option limit '50'
-	option leasetime '1h'
-
-config dhcp 'wan'
-	option interface 'wan'
-	option ignore '1'
-`;
 
 interface Lease {
   ip: string;
@@ -72,7 +52,7 @@ describe.skipIf(missing.length)(`boot options per interface, and for HTTP Boot c
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'netboot-dhcp-if-'));
-    router = makeRoot({ netboot: withOption('main', 'boot_url', BOOT_URL), dhcp: DHCP });
+    router = makeRoot({ netboot: withOption('main', 'boot_url', BOOT_URL), dhcp: OPENWRT_DHCP });
     const r = netboot(['--root', router, 'apply']);
     expect(r.status, r.stderr).toBe(0);
     for (const d of ['', 'srv', 'srv/tftp']) chmodSync(join(router, d), 0o755); // dnsmasq serves TFTP as nobody
