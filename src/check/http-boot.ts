@@ -24,14 +24,18 @@ function getWithNode(url: string): Promise<Got> {
         resolve({ ok: false, detail: `HTTP ${code}${code >= 300 && code < 400 ? ' (a redirect: firmware fetches the URL as given)' : ''}` });
         return;
       }
-      const chunks: Buffer[] = [];
+      const chunks: Uint8Array[] = [];
       let size = 0;
-      res.on('data', (c: Buffer) => {
+      res.on('data', (c: Uint8Array) => {
         size += c.length;
         if (size > MAX_BYTES) req.destroy(new Error(`more than ${MAX_BYTES} bytes`));
         else chunks.push(c);
       });
-      res.on('end', () => resolve({ ok: true, data: Buffer.concat(chunks) }));
+      res.on('end', () => {
+        const data = new Uint8Array(size);
+        chunks.reduce((at, c) => (data.set(c, at), at + c.length), 0);
+        resolve({ ok: true, data });
+      });
     });
     req.on('timeout', () => req.destroy(new Error(`no answer within ${TIMEOUT_MS / 1000} s`)));
     req.on('error', (e) => resolve({ ok: false, detail: e.message }));
