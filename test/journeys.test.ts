@@ -84,6 +84,13 @@ describe('boot journeys', () => {
     expect(only(feed([pxe(code)])).arch).toBe(arch);
   });
 
+  it.each([
+    ['00016', 'efi64'],
+    ['00019', 'arm64'],
+  ])('reads UEFI HTTP Boot firmware from option 60 (HTTPClient:Arch:%s → %s)', (code, arch) => {
+    expect(only(feed([dhcp({ vendorclass: `HTTPClient:Arch:${code}:UNDI:003000` })]))).toMatchObject({ arch, firmware: 'pxe' });
+  });
+
   it('falls back on dnsmasq tags for architecture and iPXE', () => {
     const c = only(feed([dhcp({ tags: 'lan netboot_arm64 netboot_ipxe' })]));
     expect(c).toMatchObject({ arch: 'arm64', firmware: 'ipxe' });

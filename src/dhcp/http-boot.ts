@@ -17,14 +17,13 @@ export type HttpBoot = { base: string; from: 'boot_url' | 'http_url' } | { base?
 export function httpBoot(s: Settings): HttpBoot {
   if (s.bootUrl) return { base: s.bootUrl, from: 'boot_url' };
   const suffix = `/${OWNED_DIR}/`;
-  if (s.httpUrl?.endsWith(suffix) && /^https?:/i.test(s.httpUrl)) return { base: s.httpUrl.slice(0, 1 - suffix.length), from: 'http_url' };
+  if (s.httpUrl?.endsWith(suffix) && /^https?:/i.test(s.httpUrl) && !s.httpUrl.includes('{')) return { base: s.httpUrl.slice(0, 1 - suffix.length), from: 'http_url' };
   return {
     why: s.httpUrl
       ? `netboot.main.boot_url is unset and http_url does not end in ${OWNED_DIR}/, so netboot cannot tell where the boot loaders are served over HTTP`
       : 'netboot.main.boot_url is unset (the HTTP folder where the router serves the TFTP root)',
   };
 }
-
 
 /** validate's one line about HTTP Boot clients: what they get, or why nothing. */
 export function httpBootLine(s: Settings): string {
