@@ -28,6 +28,10 @@ const lan = (options: string) => network(`config interface 'lan'\n${options}`);
 const PC1 = '52:54:00:00:00:01';
 const CONFIG = `${BASE}\nconfig host\n\toption mac '52:54:00:00:00:02'\n\toption hostname 'desk2'\n`;
 
+/** CONFIG serving a second interface, which /etc/config/network gives an address this machine does not have. */
+const TWO_INTERFACES = CONFIG.replace("config netboot 'main'\n", "config netboot 'main'\n\tlist interfaces 'lan'\n\tlist interfaces 'guest'\n");
+const GUEST = "\nconfig interface 'guest'\n\toption device 'br-guest'\n\toption proto 'static'\n\toption ipaddr '192.168.9.1'\n\toption netmask '255.255.255.0'\n";
+
 /** The 102 bytes as AMD's Magic Packet format defines them, written out independently of src/wol. */
 const expectedPayload = (mac: string) => 'ff'.repeat(6) + mac.replaceAll(':', '').repeat(16);
 
@@ -95,6 +99,17 @@ describe('netboot wake: refusals, on the CLI and through the rpcd plugin', () =>
     }
     expect(netboot(['--root', root, 'wake', 'desk2']).stderr).toContain('cannot wake @host[1] (52:54:00:00:00:02)');
     expect(netboot(['--root', root, 'wake', '52:54:00:99:99:99']).stderr).toContain('cannot wake 52:54:00:99:99:99: network.lan.ipaddr');
+  });
+
+  it('on each interface netboot serves: when none can send, each says why', () => {
+    const two = makeRoot({ netboot: TWO_INTERFACES, network: NETWORK_2410 });
+    try {
+      expect(netboot(['--root', two, 'wake', 'pc1']).stderr).toBe(
+        `netboot: cannot wake pc1 (${PC1}): network.lan.ipaddr 192.168.1.1 is not an address of this machine; there is no interface "guest" in /etc/config/network\n`,
+      );
+    } finally {
+      rmSync(two, { recursive: true, force: true });
+    }
   });
 
   it('usage: a host or MAC is needed, and only one', () => {
@@ -179,6 +194,20 @@ describe.skipIf(missing.length)(`the packet reaches the PC's network card${missi
     const { sent, frame } = await seen([node, BUNDLE, '--root', root, 'wake', 'pc1']);
     expect([sent.status, sent.stdout, sent.stderr]).toEqual([0, `netboot: sent the magic packet for pc1 (${PC1}) to 10.77.0.255 port 9 on lan (br-lan)\n`, '']);
     expect(frame).toEqual(['udp', 'ff:ff:ff:ff:ff:ff', '10.77.0.1', '10.77.0.255', '9', expectedPayload(PC1)]);
+  });
+
+  it('node: on each interface netboot serves; one that cannot send is said, the packet still goes out on the other', async () => {
+    const two = makeRoot({ netboot: TWO_INTERFACES, network: readFileSync(join(root, 'etc/config/network'), 'utf8') + GUEST });
+    try {
+      const { sent, frame } = await seen([process.execPath, BUNDLE, '--root', two, 'wake', 'pc1']);
+      expect([sent.status, sent.stdout]).toEqual([
+        0,
+        `netboot: sent the magic packet for pc1 (${PC1}) to 10.77.0.255 port 9 on lan (br-lan); not on the other interfaces: network.guest.ipaddr 192.168.9.1 is not an address of this machine\n`,
+      ]);
+      expect(frame).toEqual(['udp', 'ff:ff:ff:ff:ff:ff', '10.77.0.1', '10.77.0.255', '9', expectedPayload(PC1)]);
+    } finally {
+      rmSync(two, { recursive: true, force: true });
+    }
   });
 
   it('node: through the rpcd plugin, a MAC no host has', async () => {

@@ -1,6 +1,7 @@
 // `netboot wake HOST|MAC` and the ubus method `wake` (docs/design.md, "Wake-on-LAN").
 // A PC can only network-boot where netboot serves DHCP, so the packet goes out
-// on each interface netboot serves (lan): no per-host setting to keep right.
+// on each interface netboot serves (netboot.main.interfaces, default lan): no
+// per-host setting to keep right.
 
 import { checkMac } from '../config/values';
 import type { Host } from '../config/model';
@@ -13,8 +14,6 @@ export interface WakeReply {
   ok: boolean;
   message: string;
 }
-
-const SERVED_INTERFACES = ['lan'];
 
 const refused = (message: string): WakeReply => ({ ok: false, message });
 
@@ -52,14 +51,18 @@ export async function wake(ctx: AppContext, who: string): Promise<WakeReply> {
   const network = readNetwork(ctx);
   if (typeof network === 'string') return refused(`cannot wake ${named}: ${network}`);
   const sent: string[] = [];
-  for (const iface of SERVED_INTERFACES) {
+  const notSent: string[] = [];
+  for (const iface of s.model.settings.interfaces) {
     const subnet = interfaceSubnet(network, iface);
-    if (typeof subnet === 'string') return refused(`cannot wake ${named}: ${subnet}`);
     try {
+      if (typeof subnet === 'string') throw new Error(subnet);
       sent.push(await sendMagicPacket(target, subnet));
     } catch (e) {
-      return refused(`cannot wake ${named}: ${(e as Error).message}`);
+      notSent.push((e as Error).message);
     }
   }
-  return { ok: true, message: `sent the magic packet for ${named} ${sent.join(', ')}` };
+  // Sent on one interface is enough to wake the PC, if it is there; the others are said.
+  if (!sent.length) return refused(`cannot wake ${named}: ${notSent.join('; ')}`);
+  const also = notSent.length ? `; not on the other interfaces: ${notSent.join('; ')}` : '';
+  return { ok: true, message: `sent the magic packet for ${named} ${sent.join(', ')}${also}` };
 }

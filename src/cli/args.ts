@@ -39,8 +39,8 @@ Commands:
              put undionly.kpxe, snponly.efi, ipxe.efi (and arm64 ones) into the
              TFTP root; a SHA256SUMS file next to them is checked too
   wake HOST|MAC
-             send the Wake-on-LAN magic packet on the lan (HOST: a host's
-             section name or hostname)
+             send the Wake-on-LAN magic packet on the interfaces netboot
+             serves (HOST: a host's section name or hostname)
   rpcd list | rpcd call METHOD
              the rpcd plugin /usr/libexec/rpcd/netboot (the ubus object
              "netboot"): METHOD's arguments as JSON on stdin, its reply on stdout
