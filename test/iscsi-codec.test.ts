@@ -8,6 +8,7 @@ import { nearest } from '../src/check/iscsi';
 import { chapResponse } from '../src/iscsi/chap';
 import { loginRequest, PduReader, scsiReadCommand, textRequest } from '../src/iscsi/pdu';
 import { lunField, parseReportLuns, reportLunsCdb } from '../src/iscsi/scsi';
+import { portalAddress } from '../src/iscsi/session';
 import { decodeText, encodeText } from '../src/iscsi/text';
 import { random } from './helpers/random';
 
@@ -68,6 +69,16 @@ describe('key=value text', () => {
     expect(decodeText(Uint8Array.from([...encodeText(pairs), 0, 0]))).toEqual(pairs);
     expect(decodeText(Uint8Array.of(0x61, 0x3d, 0xff, 0))).toEqual([['a', '\ufffd']]);
     expect(() => decodeText(Uint8Array.of(0x61, 0x62, 0))).toThrow('sent text that is not key=value: "ab"');
+  });
+});
+
+describe('a redirect\'s TargetAddress (RFC 7143 §13.8)', () => {
+  it('reads host, port and tag as tgt writes them; a missing port is 3260; anything else is no address', () => {
+    expect(portalAddress('127.0.0.2:3261')).toEqual({ host: '127.0.0.2', port: 3261 });
+    expect(portalAddress('10.0.0.5:3260,1')).toEqual({ host: '10.0.0.5', port: 3260 });
+    expect(portalAddress('[fd77::1]:3262,1')).toEqual({ host: '[fd77::1]', port: 3262 });
+    expect(portalAddress('nas.lan')).toEqual({ host: 'nas.lan', port: 3260 });
+    for (const bad of ['', ':3260', 'nas:0', 'nas:99999', 'fd77::1', 'nas:32x']) expect(portalAddress(bad)).toBeUndefined();
   });
 });
 

@@ -152,7 +152,7 @@ describe.skipIf(!!why)(`check asks a real tgt${why ? ` (skipped: ${why})` : ''}`
   });
 
   it('reads a SendTargets answer that tgt splits over several Text responses (more than our 8192-byte MaxRecvDataSegmentLength)', async () => {
-    const extra = await TgtOnLoopback.start();
+    const extra = await TgtOnLoopback.start('127.0.0.1', 1);
     try {
       const names = Array.from({ length: 150 }, (_, i) => `${NAS}:many-${String(i).padStart(3, '0')}`);
       for (const n of names) await extra.target(n, []);
@@ -162,6 +162,26 @@ describe.skipIf(!!why)(`check asks a real tgt${why ? ` (skipped: ${why})` : ''}`
       expect(by.last).toMatchObject({ ok: true, detail: expect.stringContaining(`${NAS}:last offered;`) });
     } finally {
       await extra.stop();
+    }
+  }, 60000);
+
+  it('follows a redirect to another portal once, as iPXE does', async () => {
+    // tgt redirects only an initiator whose own address differs from the new one (usr/iscsi/target.c target_redirected): 127.0.0.2.
+    const other = await TgtOnLoopback.start('127.0.0.2', 2);
+    try {
+      await other.target(`${NAS}:moved`);
+      const tid = await tgt.target(`${NAS}:moved`);
+      for (const [k, v] of [['RedirectAddress', '127.0.0.2'], ['RedirectPort', String(other.port)], ['RedirectReason', 'Temporary']]) {
+        await tgt.adm(['--mode', 'target', '--op', 'update', '--tid', String(tid), '--name', k, '--value', v]);
+      }
+      const by = byName(await iscsiChecks(model(config(tgt.port, { moved: [`${NAS}:moved`, 1] }))));
+      expect(by.moved).toMatchObject({ ok: true, detail: expect.stringContaining(`${NAS}:moved offered; logged in at 127.0.0.2:${other.port} (redirected there) as iqn.2010-04.org.ipxe:00-00-00-00-00-00; LUN 1: 1 MiB`) });
+      // Redirected to a portal that is not there: one line saying so.
+      await tgt.adm(['--mode', 'target', '--op', 'update', '--tid', String(tid), '--name', 'RedirectPort', '--value', '1']);
+      const gone = byName(await iscsiChecks(model(config(tgt.port, { moved: [`${NAS}:moved`, 1] })))).moved;
+      expect(gone).toMatchObject({ ok: false, detail: `${NAS}:moved, as iqn.2010-04.org.ipxe:00-00-00-00-00-00: connect ECONNREFUSED 127.0.0.2:1` });
+    } finally {
+      await other.stop();
     }
   }, 60000);
 });

@@ -52,7 +52,7 @@ async function portalChecks(m: Model, targets: Target[], limits: Limits): Promis
   let offered: Offered | undefined;
   let portalLine: Check;
   try {
-    const names = await session(targets[0], limits, async (c, now) => {
+    const names = await session(targets[0].server, targets[0].port, limits, async (c, now) => {
       await c.login({ initiator, ...crypto() }, now);
       return (await c.sendTargets(now)).map((t) => t.name);
     });
@@ -89,10 +89,10 @@ async function targetCheck(m: Model, t: Target, offered: Offered | undefined, li
   const lun = lunField(t.lun);
   if (!lun) return { name, ok: false, detail: `LUN ${t.lun} cannot be addressed with one level of LUN (at most 16383)` };
   const start = platform.now();
-  try {
-    return await session(t, limits, async (c, now) => {
+  const attempt = (host: string, port: number, via = '') =>
+    session(host, port, limits, async (c, now) => {
       const { auth } = await c.login({ initiator, target: t.iqn, chap: t.chap, ...crypto() }, now);
-      const as = `${t.iqn} ${unlisted ? `not listed to ${offered!.initiator}, but` : 'offered;'} logged in as ${initiator}${auth === 'none' ? (t.chap ? ' (the NAS did not ask for CHAP)' : '') : ` with ${auth}`}`;
+      const as = `${t.iqn} ${unlisted ? `not listed to ${offered!.initiator}, but` : 'offered;'} logged in${via} as ${initiator}${auth === 'none' ? (t.chap ? ' (the NAS did not ask for CHAP)' : '') : ` with ${auth}`}`;
       const luns = parseReportLuns(await c.readOnce(new Uint8Array(8), reportLunsCdb(), REPORT_LUNS_LENGTH, now));
       if (!luns) return { name, ok: false, detail: `${as}; REPORT LUNS answered with less than its 8-byte header` };
       if (!luns.includes(t.lun)) {
@@ -108,6 +108,15 @@ async function targetCheck(m: Model, t: Target, offered: Offered | undefined, li
       const size = cap ? `${cap.atLeast ? 'at least ' : ''}${formatSize(cap.bytes)} in ${cap.blockSize}-byte blocks` : 'size unknown';
       return { name, ok: true, detail: `${as}; LUN ${t.lun}: ${size} (${ms(start)})` };
     });
+  try {
+    try {
+      return await attempt(t.server, t.port);
+    } catch (e) {
+      // iPXE follows a redirect (Login status class 1, iscsi_rx_login_response): so does the check, once.
+      const to = asIscsi(e).redirect;
+      if (!to) throw e;
+      return await attempt(to.host, to.port, ` at ${to.host}:${to.port} (redirected there)`);
+    }
   } catch (e) {
     const err = asIscsi(e);
     if (unlisted && (err.status === 0x0203 || err.status === 0x0202)) return { name, ok: false, detail: notOffered() };
@@ -122,8 +131,8 @@ async function targetCheck(m: Model, t: Target, offered: Offered | undefined, li
 }
 
 /** A connection for `fn`, logged out (or just closed) afterwards whatever happened. */
-async function session<T>(t: Target, limits: Limits, fn: (c: Connection, now: () => number) => Promise<T>): Promise<T> {
-  const wire = await connectWire(t.server, t.port, CONNECT_MS);
+async function session<T>(host: string, port: number, limits: Limits, fn: (c: Connection, now: () => number) => Promise<T>): Promise<T> {
+  const wire = await connectWire(host, port, CONNECT_MS);
   const c = new Connection(wire, limits, crypto().random);
   const now = () => platform.now();
   let result: T;

@@ -24,6 +24,8 @@ export class IscsiError extends Error {
     message: string,
     /** For 'login': class << 8 | detail, as RFC 7143 §11.13.5 writes them (0x0201). */
     readonly status?: number,
+    /** For a redirect (class 1): the portal its TargetAddress names. */
+    readonly redirect?: { host: string; port: number },
   ) {
     super(message);
   }

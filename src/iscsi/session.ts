@@ -102,8 +102,6 @@ const OPERATIONAL_DISCOVERY: Pairs = OPERATIONAL.filter(([k]) => ['HeaderDigest'
 
 /** RFC 7143 §11.13.5, in words a NAS owner can act on. */
 const LOGIN_STATUS: Record<number, string> = {
-  0x0101: 'the target moved (temporarily)',
-  0x0102: 'the target moved (permanently)',
   0x0200: 'initiator error',
   0x0201: 'authentication failed',
   0x0202: 'this initiator is not allowed to use it (authorization failure)',
@@ -208,8 +206,9 @@ export class Connection {
       const status = (r.statusClass << 8) | r.statusDetail;
       if (status) {
         const kind = r.statusClass === 2 && r.statusDetail === 1 ? 'auth' : 'login';
-        const where = r.statusClass === 1 ? `: ${valueOf(safeText(p.data), 'TargetAddress') ?? 'no TargetAddress given'}` : '';
-        throw new IscsiError(kind, `refused the login: ${loginStatusText(status)}${where}`, status);
+        const address = r.statusClass === 1 ? valueOf(safeText(p.data), 'TargetAddress') : undefined;
+        const said = r.statusClass === 1 ? `redirected the login to ${address ?? 'nowhere (no TargetAddress)'} (login status 0x${hex(status, 4)})` : `refused the login: ${loginStatusText(status)}`;
+        throw new IscsiError(kind, said, status, address === undefined ? undefined : portalAddress(address));
       }
       this.sawStatus(p);
       const keys = decodeText(p.data);
@@ -369,6 +368,13 @@ export class ScsiStatusError extends IscsiError {
   ) {
     super('scsi', message);
   }
+}
+
+/** TargetAddress: domainname[:port][,tag] (RFC 7143 §13.8), an IPv6 address in brackets; the port defaults to 3260. */
+export function portalAddress(v: string): { host: string; port: number } | undefined {
+  const m = /^(\[[0-9A-Fa-f:.]+\]|[^:,[\]]+)(?::(\d{1,5}))?(?:,\d+)?$/.exec(v);
+  const port = m?.[2] === undefined ? 3260 : Number(m[2]);
+  return m && port > 0 && port < 65536 ? { host: m[1], port } : undefined;
 }
 
 function safeText(data: Uint8Array): Pairs {

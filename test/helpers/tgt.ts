@@ -17,12 +17,13 @@ export class TgtOnLoopback {
     private readonly controlPort: string,
   ) {}
 
-  static async start(): Promise<TgtOnLoopback> {
+  /** On `address` (any of 127.0.0.0/8); `n` tells apart the control ports of several at once. */
+  static async start(address = '127.0.0.1', n = 0): Promise<TgtOnLoopback> {
     const dir = mkdtempSync(join(tmpdir(), 'netboot-tgt-'));
-    const port = await freePort();
-    const controlPort = String(100 + (process.pid % 800));
+    const port = await freePort(address);
+    const controlPort = String(100 + (process.pid % 800) + n * 1000);
     const env = { ...process.env, TGT_IPC_SOCKET: join(dir, 'tgtd.sock') };
-    const daemon = new Daemon('tgtd', 'tgtd', ['-f', '-C', controlPort, '--iscsi', `portal=127.0.0.1:${port}`], join(dir, 'tgtd.log'), env);
+    const daemon = new Daemon('tgtd', 'tgtd', ['-f', '-C', controlPort, '--iscsi', `portal=${address}:${port}`], join(dir, 'tgtd.log'), env);
     const t = new TgtOnLoopback(port, dir, daemon, env, controlPort);
     for (let i = 0; ; i++) {
       if ((await t.adm(['--op', 'show', '--mode', 'system'], true)).code === 0) break;
@@ -69,11 +70,11 @@ export class TgtOnLoopback {
   }
 }
 
-function freePort(): Promise<number> {
+function freePort(address: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
+    s.listen(0, address, () => {
       const { port } = s.address() as { port: number };
       s.close(() => resolve(port));
     });
