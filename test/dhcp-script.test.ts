@@ -9,11 +9,16 @@
 // spool under the router folder. The assertion is what the rpcd plugin's
 // `call clients` answers from that spool.
 //
+// A task's beacon also reaches procd: the script's `ubus` is the real ubus
+// command on a real ubusd, where the real procd (OWRT_PREFIX/sbin/procd)
+// holds netboot's service with the triggers its init script registers, so
+// the event's trigger runs /etc/init.d/netboot reload, which applies.
+//
 // Needs root (network and mount namespaces), dnsmasq, busybox, and
-// OWRT_PREFIX (jshn built from OpenWrt's sources).
+// OWRT_PREFIX (jshn built from OpenWrt's sources; procd for the task test).
 
-import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,9 +27,9 @@ import { Dnsmasq } from './e2e/lab/dnsmasq';
 import { run } from './e2e/lab/proc';
 import { dnsmasqEnv, OPENWRT_DHCP_SCRIPT, translateDhcp } from './e2e/lab/uci-dhcp';
 import { BASE } from './helpers/config';
-import { makeRoot, netboot, pluginCall } from './helpers/bundle';
+import { BUNDLE, makeRoot, netboot, pluginCall } from './helpers/bundle';
 import { HAS_HANDLER, netbootDhcpScript, openwrtDhcpScript } from './helpers/openwrt-dhcp-script';
-import { OWRT_PREFIX, until } from './helpers/owrt';
+import { OWRT_PREFIX, startUserland, until, type Userland } from './helpers/owrt';
 
 const missing = [
   !OWRT_PREFIX && 'OWRT_PREFIX (jshn from OpenWrt)',
@@ -33,6 +38,7 @@ const missing = [
   spawnSync('busybox', ['true']).status !== 0 && 'busybox',
 ].filter(Boolean);
 
+const HAS_PROCD = !!OWRT_PREFIX && existsSync(join(OWRT_PREFIX, 'sbin/procd'));
 const CLIENT = join(__dirname, 'helpers/pxe-client.mjs');
 const MAC = '52:54:00:00:00:01'; // BASE's host pc1: action boot, target disk1
 const SERVER = '10.99.0.1';
@@ -46,6 +52,7 @@ describe.skipIf(missing.length)(`boot journeys from a real dnsmasq through OpenW
   const cli = `nbj-cli-${id}`;
   const inNs = (ns: string, cmd: string, args: string[]): [string, string[]] => ['ip', ['netns', 'exec', ns, cmd, ...args]];
   let dnsmasq: Dnsmasq | undefined;
+  let land: Userland | undefined;
 
   /** The client's side: the PXE client script in the client namespace. */
   const client = async (...args: string[]) => {
@@ -72,6 +79,11 @@ describe.skipIf(missing.length)(`boot journeys from a real dnsmasq through OpenW
     // The client has no address yet: its broadcasts need a way out.
     await run('ip', ['-n', cli, 'route', 'add', '255.255.255.255', 'dev', 'veth1']);
 
+    // The script's `ubus`: the real command on this test's ubusd (a router's has the default socket).
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'ubus'), `#!/bin/sh\nexec ${OWRT_PREFIX}/bin/ubus -s ${join(dir, 'ubus.sock')} "$@"\n`, { mode: 0o755 });
+
     const dhcpText = readFileSync(join(router, 'etc/config/dhcp'), 'utf8');
     // What dnsmasq.init makes of it; netboot's script stands where the router has it.
     const { USER_DHCPSCRIPT } = dnsmasqEnv(dhcpText);
@@ -87,7 +99,7 @@ describe.skipIf(missing.length)(`boot journeys from a real dnsmasq through OpenW
       ['port=0', 'interface=veth0', 'bind-interfaces', `dhcp-leasefile=${join(dir, 'leases')}`, 'no-ping', ...lines],
       {
         // procd's PATH, with OpenWrt's jshn first, and USER_DHCPSCRIPT as dnsmasq.init sets it.
-        env: { PATH: `${OWRT_PREFIX}/bin:/usr/sbin:/usr/bin:/sbin:/bin`, ...userScript },
+        env: { PATH: `${bin}:${OWRT_PREFIX}/bin:/usr/sbin:/usr/bin:/sbin:/bin`, ...userScript },
         // dnsmasq sees the TFTP root where the router has it, so it reports the paths the router would.
         binds: [[join(router, 'srv/tftp'), '/srv/tftp']],
       },
@@ -95,6 +107,7 @@ describe.skipIf(missing.length)(`boot journeys from a real dnsmasq through OpenW
   }, 60_000);
 
   afterAll(async () => {
+    land?.stop();
     await dnsmasq?.stop();
     // Every process in them was stopped above; deleting a namespace takes its veth end along.
     for (const ns of [cli, srv]) await run('ip', ['netns', 'del', ns], { allowFail: true });
@@ -142,4 +155,63 @@ describe.skipIf(missing.length)(`boot journeys from a real dnsmasq through OpenW
     // netboot's script says nothing: dnsmasq would log whatever it printed.
     expect(dnsmasq!.log()).not.toMatch(/dnsmasq-script/);
   }, 60_000);
+
+  it.skipIf(!HAS_PROCD)("a task's beacon raises procd's netboot.beacon event, whose trigger applies: the task is cleared and recorded", async () => {
+    const initd = join(dir, 'init.d');
+    const calls = join(dir, 'init-calls');
+    mkdirSync(initd);
+    // Stands in for /etc/init.d/netboot (test/init-script.test.ts runs the real one
+    // under rc.common): says how procd ran it, and reload applies, as its reload_service does.
+    writeFileSync(
+      join(initd, 'netboot'),
+      `#!/bin/sh\necho "$*" >> ${calls}\n[ "$1" = reload ] && exec ${process.execPath} ${BUNDLE} --root ${router} apply >> ${join(dir, 'apply.log')} 2>&1\n`,
+      { mode: 0o755 },
+    );
+    land = await startUserland(join(router, 'etc/config'), { initd, procd: true });
+    symlinkSync(land.socket, join(dir, 'ubus.sock'));
+    const ubus = (...args: string[]) => execFileSync(join(OWRT_PREFIX!, 'bin/ubus'), ['-s', land!.socket, ...args], { encoding: 'utf8' });
+    // What the init script's service_triggers leave in procd: procd.sh's
+    // _procd_add_config_trigger and _procd_add_raw_trigger (openwrt/openwrt
+    // package/system/procd/files/procd.sh @03eca6c5), as its start sends them.
+    const reload = ['run_script', '/etc/init.d/netboot', 'reload'];
+    ubus('call', 'service', 'set', JSON.stringify({
+      name: 'netboot',
+      script: '/etc/init.d/netboot',
+      instances: {},
+      triggers: [['config.change', ['if', ['eq', 'package', 'netboot'], reload], 1000], ['netboot.beacon', [reload], 1000]],
+    }));
+    const reloads = () => (existsSync(calls) ? readFileSync(calls, 'utf8').split('\n').filter((l) => l === 'reload').length : 0);
+
+    const since = Math.floor(Date.now() / 1000) - 60;
+    const config = join(router, 'etc/config/netboot');
+    writeFileSync(config, `${readFileSync(config, 'utf8')}\toption next_action 'menu'\n\toption next_since '${since}'\n`);
+    expect(netboot(['--root', router, 'apply']).status).toBe(0);
+    const beacon = `netboot/beacon/task/52-54-00-00-00-01/${since}.ipxe`;
+    expect(existsSync(join(router, 'srv/tftp', beacon))).toBe(true);
+
+    const pxe = await lease(false);
+    await run('ip', ['-n', cli, 'addr', 'replace', `${pxe.ip}/24`, 'dev', 'veth1']);
+    await lease(true);
+    // A beacon with no meaning for the config raises nothing.
+    await client('tftp', SERVER, 'netboot/menu.ipxe', 'netboot/hosts/52-54-00-00-00-01.ipxe', 'netboot/beacon/boot/disk1.ipxe');
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(reloads()).toBe(0);
+
+    await client('tftp', SERVER, beacon);
+    const applied = await until('the apply procd runs', () => {
+      const log = existsSync(join(dir, 'apply.log')) ? readFileSync(join(dir, 'apply.log'), 'utf8') : '';
+      return log.includes('\n') ? log : undefined;
+    }, 20_000);
+    expect(applied).toMatch(/^netboot: host pc1 started its task \(menu\) at .*; the task is cleared\. applied: 2 file change\(s\), 0 dhcp change\(s\)\n$/);
+    const text = readFileSync(config, 'utf8');
+    expect(text).not.toContain('next_action');
+    expect(text).toMatch(/option last_action 'menu'\n/);
+    expect(text).toMatch(/option last_time '\d+'\n/);
+    expect(text).not.toMatch(/next_since|last_installer/);
+    expect(reloads()).toBe(1);
+    // The apply re-rendered: the host is back to its own action, the beacon gone.
+    expect(readFileSync(join(router, 'srv/tftp/netboot/hosts/52-54-00-00-00-01.ipxe'), 'utf8')).not.toContain('nb-task');
+    expect(existsSync(join(router, 'srv/tftp', beacon))).toBe(false);
+    expect(dnsmasq!.log()).not.toMatch(/dnsmasq-script/);
+  }, 90_000);
 });

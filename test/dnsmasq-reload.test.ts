@@ -49,7 +49,7 @@ function context(root: string, p: ProcdDnsmasq): AppContext {
         await file.write(e);
         p.configChange('dhcp');
       };
-      return { name: file.name, read: () => file.read(), write, reloadDnsmasq: () => rpcd.reloadDnsmasq(), dnsmasqInstances: () => rpcd.dnsmasqInstances(), close() {} };
+      return { name: file.name, store: file.store, read: () => file.read(), write, reloadDnsmasq: () => rpcd.reloadDnsmasq(), dnsmasqInstances: () => rpcd.dnsmasqInstances(), close() {} };
     },
   };
 }

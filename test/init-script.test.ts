@@ -2,7 +2,8 @@
 // the real procd, rpcd and ubusd from OWRT_PREFIX in one mount namespace:
 // `start` applies and registers a service with the reload trigger and no
 // instance; rpcd's `uci commit netboot` (what LuCI's Save & Apply does) makes
-// procd run `reload`, which applies again; nothing of netboot keeps running.
+// procd run `reload`, which applies again, and so does the `netboot.beacon`
+// event dnsmasq's script raises; nothing of netboot keeps running.
 //
 // OpenWrt's shell side is read from OPENWRT_TREE, a checkout (or `git
 // archive`) of openwrt/openwrt, never from this repo: package/base-files/
@@ -100,7 +101,24 @@ describe.skipIf(missing.length)(`the init script under OpenWrt's rc.common and p
     const service = JSON.parse(ubus('call', 'service', 'list', JSON.stringify({ name: 'netboot', verbose: true }))).netboot;
     expect(service.instances ?? {}).toEqual({});
     expect(JSON.stringify(service.triggers)).toContain('"config.change",["if",["eq","package","netboot"],["run_script","/etc/init.d/netboot","reload"]]');
+    expect(JSON.stringify(service.triggers)).toContain('["netboot.beacon",[["run_script","/etc/init.d/netboot","reload"]],1000]');
   });
+
+  it("procd's netboot.beacon event, as dnsmasq's script raises it, makes procd reload netboot, and the reload applies", async () => {
+    const before = lastApply().time;
+    // The script's exact call (files/usr/share/netboot/dhcp-script.sh), by the real ubus command.
+    const script = readFileSync(join(__dirname, '../files/usr/share/netboot/dhcp-script.sh'), 'utf8');
+    const call = /ubus call service event '(\{[^']*\})' &/.exec(script);
+    expect(call).not.toBeNull();
+    expect(ubus('call', 'service', 'event', call![1]!)).toBe('');
+    await until('the reload to apply', () => (lastApply().time !== before ? true : undefined), 20_000);
+    expect(lastApply()).toMatchObject({ ok: true, message: 'everything is already up to date; nothing was changed' });
+    // Any other event type runs nothing.
+    const now = lastApply().time;
+    ubus('call', 'service', 'event', JSON.stringify({ type: 'netboot.other', data: {} }));
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(lastApply().time).toBe(now);
+  }, 60_000);
 
   it('a uci commit of netboot through rpcd makes procd reload it, and the reload applies', async () => {
     const session = JSON.parse(ubus('call', 'session', 'create', '{"timeout":60}')).ubus_rpc_session;

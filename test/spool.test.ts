@@ -14,7 +14,7 @@
 // write the spool unmodified.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,6 +22,7 @@ import { parseEvent } from '../src/journeys/events';
 import { foldJourneys, parseSpool, SPOOL, SPOOL_FILE_BYTES, spoolFiles } from '../src/journeys/spool';
 import { journeyJson } from '../src/journeys/journeys';
 import { netbootDhcpScript } from './helpers/openwrt-dhcp-script';
+import { until } from './helpers/owrt';
 import type { BlobmsgTable } from '../src/ubus';
 
 const PREFIX = process.env.OWRT_PREFIX;
@@ -238,13 +239,15 @@ describe.skipIf(!PREFIX)(`netboot's dnsmasq script writing the spool${PREFIX ? '
 const JAIL_MISSING = [!PREFIX && 'OWRT_PREFIX (jshn)', process.getuid?.() !== 0 && 'root (a mount namespace and chroot)', spawnSync('busybox', ['true']).status !== 0 && 'busybox'].filter(Boolean);
 
 describe.skipIf(JAIL_MISSING.length)(`netboot's dnsmasq script in a jail like dnsmasq's${JAIL_MISSING.length ? ` (skipped: needs ${JAIL_MISSING.join(', ')})` : ''}`, () => {
-  it('writes the spool with only /bin/sh, jshn and /var/run/dnsmasq/ there', () => {
+  it('writes the spool with only /bin/sh, jshn, ubus and /var/run/dnsmasq/ there', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'netboot-jail-'));
     try {
       const run = join(dir, 'var-run-dnsmasq');
       mkdirSync(run);
       const jail = join(dir, 'jail');
       mkdirSync(jail);
+      const ubusStandIn = join(dir, 'ubus');
+      writeFileSync(ubusStandIn, '#!/bin/sh\necho "$*" >> /var/run/dnsmasq/ubus-calls\n', { mode: 0o755 });
       // [path in the jail, file outside]: read-only unless noted.
       const libs = spawnSync('ldd', [join(PREFIX!, 'bin/jshn')], { encoding: 'utf8' })
         .stdout.split('\n')
@@ -255,6 +258,9 @@ describe.skipIf(JAIL_MISSING.length)(`netboot's dnsmasq script in a jail like dn
         ['/usr/bin/jshn', join(PREFIX!, 'bin/jshn')],
         ['/usr/share/libubox/jshn.sh', join(PREFIX!, 'share/libubox/jshn.sh')],
         ['/usr/share/netboot/dhcp-script.sh', SCRIPT],
+        // Records its arguments where the jail may write (the real command on a real
+        // ubusd and procd: test/dhcp-script.test.ts).
+        ['/bin/ubus', ubusStandIn],
         ...libs.map((l): [string, string] => [l, l]),
       ];
       const steps = ['set -e', `mount -t tmpfs tmpfs ${jail}`];
@@ -264,6 +270,7 @@ describe.skipIf(JAIL_MISSING.length)(`netboot's dnsmasq script in a jail like dn
       const events = [
         `add ${MAC} 10.0.0.5 desk`,
         'tftp 69632 10.0.0.5 /srv/tftp/snponly.efi',
+        'tftp 60 10.0.0.5 /srv/tftp/netboot/beacon/task/52-54-00-12-34-56/1733000000.ipxe',
       ];
       for (const e of events) {
         steps.push(
@@ -272,12 +279,17 @@ describe.skipIf(JAIL_MISSING.length)(`netboot's dnsmasq script in a jail like dn
       }
       const r = spawnSync('unshare', ['-m', 'sh', '-c', steps.join('\n')], { encoding: 'utf8' });
       expect(r.stderr).toBe('');
-      expect(r.stdout).toBe('status 0\nstatus 0\n');
+      expect(r.stdout).toBe('status 0\nstatus 0\nstatus 0\n');
+      // Only the task's beacon raises procd's event, in the background.
+      const calls = join(run, 'ubus-calls');
+      await until('the ubus call', () => (existsSync(calls) ? readFileSync(calls, 'utf8') : undefined));
+      expect(readFileSync(calls, 'utf8')).toBe('call service event {"type":"netboot.beacon","data":{}}\n');
       const lines = readFileSync(join(run, 'netboot-events.0'), 'utf8').split('\n');
       expect(lines.pop()).toBe('');
       expect(lines.map((l) => JSON.parse(l)).map(({ time, ...p }) => p)).toEqual([
         { source: 'dhcp', action: 'add', mac: MAC, ip: '10.0.0.5', hostname: 'desk', vendorclass: 'PXEClient:Arch:00007:UNDI:003016', tags: '', userclass: [] },
         { source: 'tftp', action: 'add', size: '69632', ip: '10.0.0.5', path: '/srv/tftp/snponly.efi' },
+        { source: 'tftp', action: 'add', size: '60', ip: '10.0.0.5', path: '/srv/tftp/netboot/beacon/task/52-54-00-12-34-56/1733000000.ipxe' },
       ]);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -17,7 +17,9 @@ import { platform } from '../platform';
 import type { RouterRoot } from '../fs/root';
 import { writeLastApply } from './last-apply';
 import { problemLine } from './reports';
-import { computeState, type AppContext } from './state';
+import type { UciStore } from '../store';
+import { applyBeacons } from './beacons';
+import { computeState, tftpRootOf, type AppContext } from './state';
 
 export interface ApplyReport {
   ok: boolean;
@@ -101,57 +103,72 @@ export async function applyConfig(ctx: AppContext, opts: { disable?: boolean; lo
 
 async function applyLocked(ctx: AppContext, disable: boolean): Promise<ApplyReport> {
   const backend = await ctx.dhcp();
-  const none = { files_changed: 0, dhcp_changed: 0, reloaded: false };
   try {
-    const state = computeState(ctx.root, await backend.read(), disable);
-    if (state.errors.length || !state.dhcp) {
-      return { ok: false, ...none, message: `nothing was changed: ${state.errors.map(problemLine).join('; ')}` };
-    }
-    const edit = editFromPlan(state.dhcp);
-    const filesChanged = state.files.changes.length;
-    const dhcpChanged = changeCount(state.dhcp);
-    if (!filesChanged && isEmptyEdit(edit)) return { ok: true, ...none, message: 'everything is already up to date; nothing was changed' };
-
-    const journal = journalOf(ctx.root);
-    journal.begin(
-      state.tftpDir,
-      state.files.changes.map((c) => ({ path: c.path, before: c.action === 'create' ? null : platform.readText(join(state.tftpDir, c.path)) })),
-      isEmptyEdit(edit) ? null : undoFromPlan(state.dhcp),
-    );
-    failpoint('journal');
-
-    let step = 'writing the files';
-    let dhcpTouched = false;
-    try {
-      applyFilePlan(state.tftpDir, state.desired, state.files, () => failpoint('files'));
-      failpoint('files-done');
-      let reloaded = false;
-      if (!isEmptyEdit(edit)) {
-        step = `changing dhcp (${backend.name})`;
-        // Every backend commits all or nothing, so a write that throws changed nothing.
-        await backend.write(edit);
-        dhcpTouched = true;
-        failpoint('dhcp');
-        step = 'reloading dnsmasq';
-        reloaded = await backend.reloadDnsmasq();
-        failpoint('reload');
-        if (reloaded) {
-          step = 'checking that dnsmasq runs';
-          const down = await dnsmasqDown(() => backend.dnsmasqInstances());
-          if (down) throw new Error(down);
-        }
-        failpoint('verify');
-      }
-      journal.end();
-      const what = disable ? 'netboot is disabled: its files and dhcp sections are removed' : 'applied';
-      const reload = isEmptyEdit(edit) ? '' : reloaded ? ', dnsmasq reloaded' : ', dnsmasq not reloaded (not on a router)';
-      return { ok: true, files_changed: filesChanged, dhcp_changed: dhcpChanged, reloaded, message: `${what}: ${filesChanged} file change(s), ${dhcpChanged} dhcp change(s)${reload}` };
-    } catch (e) {
-      await restore(journal.read()!, backend, dhcpTouched);
-      journal.end();
-      return { ok: false, ...none, message: `apply failed while ${step}: ${(e as Error).message}; the previous files and dhcp settings were restored` };
-    }
+    const notes = disable ? [] : await beaconNotes(ctx.root, backend.store);
+    const r = await applyState(ctx, backend, disable);
+    return notes.length ? { ...r, message: `${notes.join('; ')}. ${r.message}` } : r;
   } finally {
     backend.close();
+  }
+}
+
+/** What the spooled beacons changed in /etc/config/netboot; a failure to change it is said, and the apply goes on. */
+export async function beaconNotes(root: RouterRoot, store: UciStore): Promise<string[]> {
+  try {
+    return await applyBeacons(root, store, tftpRootOf(root));
+  } catch (e) {
+    return [`the beacons' changes to /etc/config/netboot could not be written (${(e as Error).message})`];
+  }
+}
+
+async function applyState(ctx: AppContext, backend: DhcpBackend, disable: boolean): Promise<ApplyReport> {
+  const none = { files_changed: 0, dhcp_changed: 0, reloaded: false };
+  const state = computeState(ctx.root, await backend.read(), disable);
+  if (state.errors.length || !state.dhcp) {
+    return { ok: false, ...none, message: `nothing was changed: ${state.errors.map(problemLine).join('; ')}` };
+  }
+  const edit = editFromPlan(state.dhcp);
+  const filesChanged = state.files.changes.length;
+  const dhcpChanged = changeCount(state.dhcp);
+  if (!filesChanged && isEmptyEdit(edit)) return { ok: true, ...none, message: 'everything is already up to date; nothing was changed' };
+
+  const journal = journalOf(ctx.root);
+  journal.begin(
+    state.tftpDir,
+    state.files.changes.map((c) => ({ path: c.path, before: c.action === 'create' ? null : platform.readText(join(state.tftpDir, c.path)) })),
+    isEmptyEdit(edit) ? null : undoFromPlan(state.dhcp),
+  );
+  failpoint('journal');
+
+  let step = 'writing the files';
+  let dhcpTouched = false;
+  try {
+    applyFilePlan(state.tftpDir, state.desired, state.files, () => failpoint('files'));
+    failpoint('files-done');
+    let reloaded = false;
+    if (!isEmptyEdit(edit)) {
+      step = `changing dhcp (${backend.name})`;
+      // Every backend commits all or nothing, so a write that throws changed nothing.
+      await backend.write(edit);
+      dhcpTouched = true;
+      failpoint('dhcp');
+      step = 'reloading dnsmasq';
+      reloaded = await backend.reloadDnsmasq();
+      failpoint('reload');
+      if (reloaded) {
+        step = 'checking that dnsmasq runs';
+        const down = await dnsmasqDown(() => backend.dnsmasqInstances());
+        if (down) throw new Error(down);
+      }
+      failpoint('verify');
+    }
+    journal.end();
+    const what = disable ? 'netboot is disabled: its files and dhcp sections are removed' : 'applied';
+    const reload = isEmptyEdit(edit) ? '' : reloaded ? ', dnsmasq reloaded' : ', dnsmasq not reloaded (not on a router)';
+    return { ok: true, files_changed: filesChanged, dhcp_changed: dhcpChanged, reloaded, message: `${what}: ${filesChanged} file change(s), ${dhcpChanged} dhcp change(s)${reload}` };
+  } catch (e) {
+    await restore(journal.read()!, backend, dhcpTouched);
+    journal.end();
+    return { ok: false, ...none, message: `apply failed while ${step}: ${(e as Error).message}; the previous files and dhcp settings were restored` };
   }
 }

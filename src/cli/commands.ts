@@ -1,4 +1,4 @@
-import { applyConfig, applyNotice, underLock } from '../app/apply';
+import { applyConfig, applyNotice, beaconNotes, underLock } from '../app/apply';
 import type { LockOptions } from '../apply/lock';
 import { checkReport, operations, previewScript } from '../app/operations';
 import { wake } from '../app/wake';
@@ -98,6 +98,9 @@ export const commands: Record<CommandName, (a: Args) => Promise<number>> = {
       ctx,
       async (recovered) => {
         if (recovered) err(`netboot: ${recovered}`);
+        const backend = await ctx.dhcp();
+        const notes = await beaconNotes(ctx.root, backend.store).finally(() => backend.close());
+        if (!a.json) for (const n of notes) out(`netboot: ${n}`);
         const s = computeState(ctx.root, false);
         if (a.json) json(planReport(s));
         if (!a.json && !report(s)) return 1;

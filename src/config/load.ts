@@ -53,6 +53,7 @@ const oneOf =
       : { ok: false as const, allowed: `one of ${allowed.join(', ')}` };
 
 const checkTimeout = (s: string) => checkInt(s, 0, MAX_TIMEOUT, 'seconds (0 waits for a key)');
+const checkUnixTime = (s: string) => checkInt(s, 0, 2 ** 32 - 1, 'unix seconds');
 const checkLun = (s: string) => checkInt(s, 0, 65535, 'a LUN');
 
 /** Expands an initiator IQN template for a known host, or with sample values to validate it. */
@@ -272,6 +273,7 @@ function loadHost(r: SectionReader, s: Settings): Host | undefined {
   const initiatorIqn = r.apply('initiator_iqn', expandIqnTemplate(template, mac ?? '00:00:00:00:00:00', iqnName), checkIqn);
   const host: Host = {
     name: r.where().slice(PKG.length + 1),
+    ...loadTasks(r),
     mac: mac ?? '',
     hostname,
     target,
@@ -282,6 +284,36 @@ function loadHost(r: SectionReader, s: Settings): Host | undefined {
     undionly: r.bool('undionly', false),
   };
   return r.errorCount() === errorsBefore ? host : undefined;
+}
+
+/**
+ * The host's one-shot task and the last one it ran. `next_since` is stamped
+ * by netboot (`netboot task`, or the apply after a task set by hand); 0 until
+ * then. A since with no task is what a hand edit left behind: harmless.
+ */
+function loadTasks(r: SectionReader): Pick<Host, 'task' | 'lastTask'> {
+  const action = r.checked('next_action', oneOf<Action>(ACTIONS));
+  const installer = r.raw('next_installer');
+  const since = r.checked('next_since', checkUnixTime, 0);
+  const lastAction = r.checked('last_action', oneOf<Action>(ACTIONS));
+  const lastInstaller = r.raw('last_installer');
+  const lastTime = r.checked('last_time', checkUnixTime, 0);
+  if (installer !== undefined && r.raw('next_action') === undefined) {
+    r.error('next_installer', `${JSON.stringify(installer)} goes with next_action "install", which is not set; set it, or delete next_installer`);
+  }
+  return {
+    ...(action ? { task: { action, since, ...(installer ? { installer } : {}) } } : {}),
+    ...(lastAction ? { lastTask: { action: lastAction, time: lastTime, ...(lastInstaller ? { installer: lastInstaller } : {}) } } : {}),
+  };
+}
+
+/** What a host's installer option or next_installer may name: an installer its target offers. */
+function installerProblem(installer: string, installers: Set<string>, target: Target | undefined, list: (names: Set<string>) => string): string | undefined {
+  if (!installers.has(installer)) return `${JSON.stringify(installer)} is not an installer; use one of: ${list(installers)}`;
+  if (target && target.installers.length && !target.installers.includes(installer)) {
+    return `${JSON.stringify(installer)} is not offered by target ${target.name}; its installers are: ${target.installers.join(', ')}`;
+  }
+  return undefined;
 }
 
 /**
@@ -311,14 +343,24 @@ function checkReferences(m: Model, declared: (type: string) => Set<string>, labe
     const target = h.target === undefined ? undefined : m.targets.find((t) => t.name === h.target);
     if (h.target !== undefined && !targets.has(h.target)) err(h.name, 'target', `${JSON.stringify(h.target)} is not a target; use one of: ${list(targets)}`);
     if (h.action !== 'menu' && h.target === undefined) err(h.name, 'target', `missing; action "${h.action}" needs a target to ${h.action === 'boot' ? 'boot' : 'install onto'}`);
-    if (h.installer !== undefined && !installers.has(h.installer)) {
-      err(h.name, 'installer', `${JSON.stringify(h.installer)} is not an installer; use one of: ${list(installers)}`);
-    } else if (h.action === 'install' && h.installer === undefined) {
-      err(h.name, 'installer', 'missing; action "install" needs an installer');
-    } else if (h.installer !== undefined && target && target.installers.length && !target.installers.includes(h.installer)) {
-      err(h.name, 'installer', `${JSON.stringify(h.installer)} is not offered by target ${target.name}; its installers are: ${target.installers.join(', ')}`);
-    }
+    const offered = h.installer === undefined ? undefined : installerProblem(h.installer, installers, target, list);
+    if (offered) err(h.name, 'installer', offered);
+    else if (h.action === 'install' && h.installer === undefined) err(h.name, 'installer', 'missing; action "install" needs an installer');
+    checkTask(h, (option, message) => err(h.name, option, message), (i) => installerProblem(i, installers, target, list));
   }
+}
+
+function checkTask(h: Host, err: (option: string, message: string) => void, installerProblem: (i: string) => string | undefined): void {
+  const t = h.task;
+  if (!t) return;
+  if (t.action !== 'menu' && h.target === undefined) err('target', `missing; next_action "${t.action}" needs a target to ${t.action === 'boot' ? 'boot' : 'install onto'}`);
+  if (t.installer !== undefined) {
+    if (t.action !== 'install') err('next_installer', `${JSON.stringify(t.installer)} goes with next_action "install", not "${t.action}"; delete next_installer or set next_action install`);
+    else {
+      const p = installerProblem(t.installer);
+      if (p) err('next_installer', p);
+    }
+  } else if (t.action === 'install') err('next_installer', 'missing; next_action "install" needs next_installer, the installer to run');
 }
 
 const SECTION_TYPES = ['netboot', 'target', 'installer', 'host'];

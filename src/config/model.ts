@@ -72,6 +72,22 @@ export interface Installer {
   spec: InstallerSpec;
 }
 
+/** A one-shot job for a host's next network boot (`netboot task`). */
+export interface Task {
+  action: Action;
+  installer?: string;
+  /** Unix seconds when it was set; with the MAC it names the task's beacon. */
+  since: number;
+}
+
+/** The task a host ran last, as apply recorded it. */
+export interface LastTask {
+  action: Action;
+  installer?: string;
+  /** Unix seconds of the beacon that showed it starting. */
+  time: number;
+}
+
 export interface Host {
   name: string;
   /** Lower-case, colon separated. */
@@ -85,6 +101,9 @@ export interface Host {
   menuTimeout?: number;
   /** BIOS: chainload the router's undionly.kpxe even when the NIC ROM already runs iPXE. */
   undionly: boolean;
+  /** What the next boot does instead of `action`, until it has started. */
+  task?: Task;
+  lastTask?: LastTask;
 }
 
 export interface Model {

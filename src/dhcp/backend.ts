@@ -1,6 +1,7 @@
 // Where /etc/config/dhcp is read and changed. The plan is the same for every
 // backend; only the way changes reach uci differs (see docs/design.md).
 
+import type { StoreEdit, UciStore } from '../store';
 import type { UciPackage, UciSection } from '../uci';
 import type { DnsmasqInstance } from './settle';
 
@@ -18,6 +19,8 @@ export interface DhcpEdit {
 export interface DhcpBackend {
   /** Shown in reports, e.g. "files under /tmp/lab" or "rpcd session". */
   readonly name: string;
+  /** Where uci is read and changed; netboot's own config goes through it too. */
+  readonly store: UciStore;
   read(): Promise<UciPackage | undefined>;
   /** Applies and commits the edit. */
   write(edit: DhcpEdit): Promise<void>;
@@ -30,3 +33,32 @@ export interface DhcpBackend {
 
 export const isEmptyEdit = (e: DhcpEdit) =>
   !e.set.length && !e.remove.length && !e.last.length && !Object.keys(e.dnsmasq?.options ?? {}).length;
+
+const storeEdit = (e: DhcpEdit): StoreEdit => ({
+  set: e.set,
+  remove: e.remove,
+  last: e.last,
+  options: e.dnsmasq ? { [e.dnsmasq.section]: e.dnsmasq.options } : undefined,
+});
+
+/** dhcp read and written through a store; the subclass says how dnsmasq gets the change. */
+export abstract class StoreDhcpBackend implements DhcpBackend {
+  abstract readonly name: string;
+
+  constructor(readonly store: UciStore) {}
+
+  read(): Promise<UciPackage | undefined> {
+    return this.store.read('dhcp');
+  }
+
+  write(edit: DhcpEdit): Promise<void> {
+    return this.store.write('dhcp', storeEdit(edit));
+  }
+
+  abstract reloadDnsmasq(): Promise<boolean>;
+  abstract dnsmasqInstances(): Promise<DnsmasqInstance[] | undefined>;
+
+  close(): void {
+    this.store.close();
+  }
+}

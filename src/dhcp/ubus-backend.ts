@@ -1,17 +1,15 @@
-// dhcp through rpcd's `uci` object with netboot's own session: changes are
-// staged in that session only, so whatever a person has pending in LuCI or
-// /tmp/.uci is never committed by netboot. rpcd's commit sends procd
-// config.change, and procd reloads dnsmasq through the reload trigger of
+// dhcp through rpcd's `uci` object with netboot's own session (src/store/
+// rpcd.ts): whatever a person has pending in LuCI or /tmp/.uci is never
+// committed by netboot. rpcd's commit sends procd config.change, and procd reloads dnsmasq through the reload trigger of
 // dnsmasq's init script; netboot asks for a reload itself only when there is
 // no such trigger, so dnsmasq is reloaded once per commit. The same calls go
 // over the native client (node) or the ubus command (qjs).
 
 import { platform, run } from '../platform';
 import type { UbusCaller } from '../ubus';
-import type { UciPackage } from '../uci';
-import type { DhcpBackend, DhcpEdit } from './backend';
+import { RpcdStore } from '../store/rpcd';
+import { StoreDhcpBackend } from './backend';
 import type { DnsmasqInstance } from './settle';
-import { optionsObject, packageFromRpcd } from './uci-values';
 
 /** How long OpenWrt's dnsmasq init script may take to reload, after procd starts it. */
 const RELOAD_RUN_MS = 2000;
@@ -33,46 +31,11 @@ function dhcpReloadDelay(triggers: unknown): number | undefined {
   return undefined;
 }
 
-export class UbusDhcpBackend implements DhcpBackend {
+export class UbusDhcpBackend extends StoreDhcpBackend {
   readonly name = 'rpcd uci session';
 
-  constructor(private readonly ubus: UbusCaller) {}
-
-  async read(): Promise<UciPackage | undefined> {
-    const reply = await this.ubus.call('uci', 'get', { config: 'dhcp' });
-    return packageFromRpcd('dhcp', reply);
-  }
-
-  async write(edit: DhcpEdit): Promise<void> {
-    const { ubus_rpc_session: sid } = (await this.ubus.call('session', 'create', { timeout: 120 })) as { ubus_rpc_session: string };
-    const uci = (method: string, args: Record<string, unknown>) => this.ubus.call('uci', method, { config: 'dhcp', ...args, ubus_rpc_session: sid } as never);
-    try {
-      await this.ubus.call('session', 'grant', { ubus_rpc_session: sid, scope: 'uci', objects: [['dhcp', 'read'], ['dhcp', 'write']] });
-      const current = packageFromRpcd('dhcp', await uci('get', {}));
-      const byName = new Map(current.sections.map((s) => [s.name, s]));
-      for (const name of [...edit.remove, ...edit.last]) if (byName.has(name)) await uci('delete', { section: name });
-      if (edit.dnsmasq) {
-        const { section, options } = edit.dnsmasq;
-        const set = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
-        const del = Object.keys(options).filter((k) => options[k] === undefined);
-        if (Object.keys(set).length) await uci('set', { section, values: set });
-        if (del.length) await uci('delete', { section, options: del });
-      }
-      for (const s of edit.set) {
-        const old = edit.last.includes(s.name) ? undefined : byName.get(s.name);
-        if (!old) {
-          await uci('add', { type: s.type, name: s.name, values: optionsObject(s) });
-          continue;
-        }
-        // `set` only adds and changes; options the new section lacks are deleted.
-        await uci('set', { section: s.name, values: optionsObject(s) });
-        const gone = [...old.options.keys()].filter((k) => !s.options.has(k));
-        if (gone.length) await uci('delete', { section: s.name, options: gone });
-      }
-      await uci('commit', {});
-    } finally {
-      await this.ubus.call('session', 'destroy', { ubus_rpc_session: sid }).catch(() => undefined);
-    }
+  constructor(private readonly ubus: UbusCaller) {
+    super(new RpcdStore(ubus));
   }
 
   async reloadDnsmasq(): Promise<boolean> {
@@ -108,9 +71,5 @@ export class UbusDhcpBackend implements DhcpBackend {
       exitCode: i.exit_code,
       respawnMs: i.respawn?.timeout === undefined ? undefined : i.respawn.timeout * 1000,
     }));
-  }
-
-  close(): void {
-    this.ubus.close();
   }
 }

@@ -45,8 +45,20 @@ const script = (lines: string[]) => `#!ipxe\n${HEADER}\n${lines.join('\n')}\n`;
 export const bootBeacon = (target: string) => `${OWNED_DIR}/beacon/boot/${target}.ipxe`;
 /** Per target and installer, so the fetch alone says what is installed where. */
 export const installBeacon = (target: string, installer: string) => `${OWNED_DIR}/beacon/install/${target}/${installer}.ipxe`;
+/**
+ * Per host and task: fetched when the host's task starts, so apply can clear
+ * the task (src/app/beacons.ts). The time it was set tells this task from an
+ * earlier one of the same host.
+ */
+export const taskBeacon = (mac: string, since: number) => `${OWNED_DIR}/beacon/${taskBeaconName(mac, since)}.ipxe`;
+const taskBeaconName = (mac: string, since: number) => `task/${mac.replaceAll(':', '-')}/${since}`;
 const BEACON = '#!ipxe\n# netboot beacon: fetched to report a boot choice; does nothing\n';
-const beacon = (path: Safe) => [ipxe`imgfetch --name nb-beacon tftp://\${next-server}/${path} ||`, 'imgfree nb-beacon ||'];
+/** A host script names its task's beacon in nb-task; the choice that starts the task fetches it too. */
+const TASK_BEACON = [
+  `isset \${nb-task} && imgfetch --name nb-task tftp://\${next-server}/${OWNED_DIR}/beacon/\${nb-task}.ipxe ||`,
+  'isset ${nb-task} && imgfree nb-task ||',
+];
+const beacon = (path: Safe) => [ipxe`imgfetch --name nb-beacon tftp://\${next-server}/${path} ||`, 'imgfree nb-beacon ||', ...TASK_BEACON];
 
 function bootCfg(m: Model): string {
   const s = m.settings;
@@ -255,6 +267,8 @@ function menuScript(m: Model): string {
     'isset ${nb-target} && iseq ${nb-action} install && goto t-${nb-target} ||',
     '',
     ':nb-menu',
+    // A menu task has started once its menu shows.
+    ...TASK_BEACON.map((l) => `iseq \${nb-action} menu && ${l}`),
     'clear nb-action',
     'iseq ${menu-default} exit && set nb-default nb-exit || set nb-default t-${menu-default}',
     'menu -- netboot: choose the iSCSI target (${netX/mac}, ${nb-arch} ${platform})',
@@ -339,13 +353,17 @@ function menuScript(m: Model): string {
 }
 
 function hostScript(h: Host): string {
+  // A task stands in for the host's own action and installer until it has started.
+  const action = h.task?.action ?? h.action;
+  const installer = h.task?.installer ?? h.installer;
   const lines = [
     ipxe`# host ${text(h.name)} ${text(h.mac)}`,
     ipxe`set initiator-iqn ${text(h.initiatorIqn)}`,
-    ipxe`set nb-action ${name(h.action)}`,
+    ipxe`set nb-action ${name(action)}`,
   ];
+  if (h.task) lines.push(ipxe`set nb-task ${own(taskBeaconName(h.mac, h.task.since))}`);
   if (h.target) lines.push(ipxe`set nb-target ${name(h.target)}`, ipxe`set menu-default ${name(h.target)}`);
-  if (h.installer) lines.push(ipxe`set nb-installer ${name(h.installer)}`);
+  if (installer) lines.push(ipxe`set nb-installer ${name(installer)}`);
   if (h.menuTimeout !== undefined) lines.push(ipxe`set menu-timeout ${int(h.menuTimeout * 1000)}`);
   if (h.undionly) lines.push('set nb-undionly 1');
   return script(lines);
@@ -390,7 +408,10 @@ export function renderFiles(m: Model, answers: readonly Answer[] = []): Map<stri
   files.set(`${OWNED_DIR}/menu.ipxe`, menuScript(m));
   files.set(`${OWNED_DIR}/boot.ipxe.cfg`, bootCfg(m));
   for (const t of m.targets) if (t.chap) files.set(targetFile(t), chapScript(t));
-  for (const h of m.hosts) files.set(hostFile(h.mac), hostScript(h));
+  for (const h of m.hosts) {
+    files.set(hostFile(h.mac), hostScript(h));
+    if (h.task) files.set(taskBeacon(h.mac, h.task.since), BEACON);
+  }
   for (const t of m.targets) {
     files.set(bootBeacon(t.name), BEACON);
     for (const i of offeredInstallers(m, t)) files.set(installBeacon(t.name, i.name), BEACON);

@@ -23,6 +23,7 @@ export type StepName =
   | 'target' // netboot/targets/<name>.ipxe (CHAP)
   | 'boot' // beacon: about to sanboot a target
   | 'install' // beacon: about to sanhook + start an installer
+  | 'task' // beacon: the host's next-boot task started
   | 'file'; // anything else fetched over TFTP
 
 export interface Step {
@@ -93,6 +94,14 @@ type TftpKind = { step: StepName; name?: string; target?: string; arch?: Arch };
 const BOOT_BEACON = /^netboot\/beacon\/boot\/([^/]+)\.ipxe$/;
 const INSTALL_BEACON = /^netboot\/beacon\/install\/([^/]+)\/([^/]+)\.ipxe$/;
 const TARGET = /^netboot\/targets\/([^/]+)\.ipxe$/;
+// netboot/beacon/task/<mac, hyphens>/<since>.ipxe
+const TASK_BEACON = /^netboot\/beacon\/task\/([0-9a-f]{2}(?:-[0-9a-f]{2}){5})\/(\d{1,10})\.ipxe$/;
+
+/** The task a fetched file (relative to the TFTP root) reports started: whose, and set when. */
+export function taskBeaconOf(rel: string): { mac: string; since: number } | undefined {
+  const m = TASK_BEACON.exec(rel);
+  return m ? { mac: m[1]!.replaceAll('-', ':'), since: Number(m[2]) } : undefined;
+}
 
 /** What fetching this file (relative to the TFTP root) says about the client. */
 function classify(rel: string): TftpKind {
@@ -102,6 +111,7 @@ function classify(rel: string): TftpKind {
   if (install) return { step: 'install', target: install[1], name: install[2] };
   const target = TARGET.exec(rel);
   if (target) return { step: 'target', name: target[1] };
+  if (taskBeaconOf(rel)) return { step: 'task' };
   if (rel === 'netboot/menu.ipxe') return { step: 'menu' };
   if (rel === 'netboot/boot.ipxe.cfg') return { step: 'config' };
   if (/^netboot\/hosts\/[^/]+\.ipxe$/.test(rel)) return { step: 'host' };
@@ -112,7 +122,7 @@ function classify(rel: string): TftpKind {
 }
 
 // Steps after which a PXE lease or a bootloader fetch means the PC started over.
-const PAST_FIRMWARE: ReadonlySet<StepName> = new Set<StepName>(['bootloader', 'dhcp-ipxe', 'menu', 'config', 'host', 'target', 'boot', 'install', 'file', 'dhcp-other']);
+const PAST_FIRMWARE: ReadonlySet<StepName> = new Set<StepName>(['bootloader', 'dhcp-ipxe', 'menu', 'config', 'host', 'target', 'boot', 'install', 'task', 'file', 'dhcp-other']);
 
 export class Journeys {
   // Insertion order is recency: a touched journey is moved to the end.
@@ -193,6 +203,7 @@ export class Journeys {
       j.choice = { kind: 'install', target: kind.target!, installer: kind.name! };
       return this.step(j, now, 'install', `chose install ${kind.name} on ${kind.target}`);
     }
+    if (kind.step === 'task') return this.step(j, now, 'task', 'started its next-boot task');
     return this.step(j, now, kind.step, `fetched ${rel}`);
   }
 

@@ -12,7 +12,7 @@
 // is not a valid event, is skipped.
 
 import { type BootEvent, InvalidEvent, isDhcpv6Lease, parseEvent } from './events';
-import { Journeys, type JourneyLimits } from './journeys';
+import { Journeys, relativeToRoot, type JourneyLimits, type Outcome } from './journeys';
 import { macInLeases } from './leases';
 import type { BlobmsgTable } from '../ubus';
 
@@ -83,13 +83,37 @@ export interface FoldInput {
   limits?: JourneyLimits;
 }
 
-/** The journeys the spooled events tell, as the `clients` method reports them. */
-export function foldJourneys({ events, tftpRoot, leases, limits }: FoldInput): Journeys {
+/**
+ * The journeys the spooled events tell, as the `clients` method reports them;
+ * `seen` hears each event with what the fold made of it.
+ */
+export function foldJourneys({ events, tftpRoot, leases, limits }: FoldInput, seen?: (e: BootEvent, o: Outcome, time: number) => void): Journeys {
   const journeys = new Journeys(limits);
   for (const { time, event } of events) {
     let e = event;
     if (e.source === 'tftp' && !e.mac && !journeys.macOf(e.ip)) e = { ...e, mac: (leases && macInLeases(leases, e.ip)) ?? null };
-    journeys.record(e, time, tftpRoot);
+    const o = journeys.record(e, time, tftpRoot);
+    seen?.(e, o, time);
   }
   return journeys;
+}
+
+/** A beacon fetched over TFTP: by whom (the MAC the fold gave its address), what, when. */
+export interface Beacon {
+  mac: string;
+  /** Relative to the TFTP root, e.g. netboot/beacon/task/52-54-00-00-00-01/1733000000.ipxe. */
+  path: string;
+  /** Milliseconds since the epoch. */
+  time: number;
+}
+
+/** Every fetch under netboot/beacon/ from a client the journeys know, oldest first. */
+export function spooledBeacons(input: FoldInput): Beacon[] {
+  const beacons: Beacon[] = [];
+  foldJourneys(input, (e, o, time) => {
+    if (e.source !== 'tftp' || !o.recorded) return;
+    const path = relativeToRoot(e.path, input.tftpRoot);
+    if (path.startsWith('netboot/beacon/')) beacons.push({ mac: o.journey.mac, path, time });
+  });
+  return beacons;
 }

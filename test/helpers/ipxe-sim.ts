@@ -375,8 +375,8 @@ export function simulate(files: Map<string, string>, client: SimClient, entry = 
       case 'initrd': {
         const url = rest[0];
         const named = opts.get('--name') ?? url.split('/').pop()!;
-        if (named === 'nb-beacon') {
-          // Only beacons are fetched this way: note what the router's TFTP server would see.
+        if (/^tftp:\/\/[^/]+\/netboot\/beacon\//.test(url)) {
+          // A beacon: note what the router's TFTP server would see.
           res.fetched.push(url.replace(/^tftp:\/\/[^/]+\//, ''));
         } else effect(w.join(' '));
         if (fails(c)) return fail(0x2d12608e);

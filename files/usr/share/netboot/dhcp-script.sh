@@ -10,8 +10,11 @@
 # is /var/run/dnsmasq/ (RAM). dnsmasq waits for it before the next event. So
 # all of it runs in a subshell that cannot touch the sourcing script's
 # variables or end it, says nothing (dnsmasq would log it) and starts no
-# program but jshn: it appends the event as one JSON line to the spool that
-# `netboot rpcd call clients` folds into boot journeys (src/journeys/spool.ts).
+# program but jshn and ubus: it appends the event as one JSON line to the spool
+# that `netboot rpcd call clients` folds into boot journeys (src/journeys/
+# spool.ts), and for a beacon whose meaning changes /etc/config/netboot (a
+# task's start) raises procd's `netboot.beacon` event in the background, whose
+# trigger runs `netboot apply` (src/app/beacons.ts).
 (
 	case "$1" in
 	add) netboot_action=add ;;
@@ -77,5 +80,13 @@
 		echo "$netboot_slot" > "$netboot_spool.slot"
 		echo "$netboot_line" >> "$netboot_spool.$netboot_slot"
 	fi
+
+	# procd's `service event` wants both type and data, a table (openwrt/procd
+	# service/service.c, service_handle_event); /etc/init.d/netboot's raw trigger
+	# on the type runs `reload` (service/trigger.c). In the background: dnsmasq
+	# waits for this script, and procd coalesces a burst into one run.
+	case "$netboot_action:$4" in
+	tftp:*/netboot/beacon/task/*) ubus call service event '{"type":"netboot.beacon","data":{}}' & ;;
+	esac
 ) </dev/null >/dev/null 2>&1
 :

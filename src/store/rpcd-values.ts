@@ -1,4 +1,4 @@
-// rpcd's `uci get` answer ⇄ UciSection, shared by the ubus backend.
+// rpcd's `uci get` answer ⇄ UciSection, for the rpcd store.
 
 import type { BlobmsgTable, BlobmsgValue } from '../ubus';
 import type { UciPackage, UciSection, UciValue } from '../uci';

@@ -1,0 +1,57 @@
+// What beacons mean for /etc/config/netboot, applied at the start of every
+// apply and render, under the apply lock (docs/design.md, "Beacons that
+// change the config"). dnsmasq's script spools every TFTP fetch and, for a
+// beacon that has a meaning here, raises procd's `netboot.beacon` event,
+// whose trigger (/etc/init.d/netboot) runs `netboot apply`. The spool keeps
+// its beacons, so each meaning must be idempotent: it edits the config only
+// while something is left to do (a task still set, a host not yet added).
+
+import type { RouterRoot } from '../fs/root';
+import type { Beacon } from '../journeys/spool';
+import { spooledBeacons } from '../journeys/spool';
+import { isEmptyStoreEdit, type StoreEdit, type UciStore } from '../store';
+import { taskMeaning } from '../tasks/meaning';
+import type { UciPackage } from '../uci';
+import { readSpool } from './clients';
+
+export interface Meant {
+  edit: StoreEdit;
+  /** One sentence per change, for apply's report and the log. */
+  notes: string[];
+}
+
+/** A meaning: pure, given the beacons (oldest first), the config as uci loads it, and the time (ms). */
+export type Meaning = (beacons: Beacon[], netboot: UciPackage, now: number) => Meant;
+
+const MEANINGS: Meaning[] = [taskMeaning];
+
+function merge(a: StoreEdit, b: StoreEdit): StoreEdit {
+  const options = { ...a.options };
+  for (const [section, o] of Object.entries(b.options ?? {})) options[section] = { ...options[section], ...o };
+  return { set: [...(a.set ?? []), ...(b.set ?? [])], remove: [...(a.remove ?? []), ...(b.remove ?? [])], options };
+}
+
+/** Every meaning's edit of the config, in one. */
+export function beaconMeanings(beacons: Beacon[], netboot: UciPackage, now: number, meanings = MEANINGS): Meant {
+  return meanings.reduce<Meant>(
+    (acc, m) => {
+      const r = m(beacons, netboot, now);
+      return { edit: merge(acc.edit, r.edit), notes: [...acc.notes, ...r.notes] };
+    },
+    { edit: {}, notes: [] },
+  );
+}
+
+/**
+ * Reads the spool and writes what its beacons mean into /etc/config/netboot
+ * through `store`; the notes say what changed. A config that does not load
+ * is left alone (validation reports it).
+ */
+export async function applyBeacons(root: RouterRoot, store: UciStore, tftpRoot: string, now = Date.now()): Promise<string[]> {
+  const netboot = await store.read('netboot').catch(() => undefined);
+  if (!netboot) return [];
+  const { edit, notes } = beaconMeanings(spooledBeacons(readSpool(root, tftpRoot)), netboot, now);
+  if (isEmptyStoreEdit(edit)) return [];
+  await store.write('netboot', edit);
+  return notes;
+}
