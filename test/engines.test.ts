@@ -180,6 +180,72 @@ describe('every command gives the same output, exit status and files under node 
     expect(ref.files['srv/tftp/netboot/hosts/52-54-00-12-34-58.ipxe']).toBeUndefined();
   }, 300_000);
 
+  it('tasks: refused, set, started (its beacon in the spool), listed, set and cleared through the CLI and the rpcd plugin', async () => {
+    const since = 1764590000;
+    const config = (root: string) => join(root, 'etc/config/netboot');
+    const ref = await expectSame(exampleSetup(), [
+      ['task', 'desk', 'install', 'win10pe'],
+      ['task', 'nobody', 'menu'],
+      ['task', 'desk', 'menu', 'extra'],
+      // Set by hand, as `uci set` would (the CLI stamps the time it runs at; the files must match here).
+      (root) => {
+        let text = readFileSync(config(root), 'utf8');
+        for (const [o, v] of [['next_action', 'install'], ['next_installer', 'ubuntu1804'], ['next_since', String(since)]]) text = withOption('desk', o!, v!, text);
+        writeFileSync(config(root), text);
+      },
+      ['apply'],
+      ['hosts'],
+      // The PC started it: the spool as dnsmasq's script leaves it, the beacon named after the task.
+      (root) => {
+        const spool = join(root, 'var/run/dnsmasq');
+        mkdirSync(spool, { recursive: true });
+        const line = (time: string, e: object) => `${JSON.stringify({ time, ...e })}\n`;
+        writeFileSync(
+          join(spool, 'netboot-events.0'),
+          line('1764600000.5', { source: 'dhcp', action: 'add', mac: '52:54:00:12:34:56', ip: '192.168.1.50', hostname: 'desk', vendorclass: '', tags: 'netboot_ipxe', userclass: ['iPXE'] }) +
+            line('1764600001', { source: 'tftp', action: 'add', ip: '192.168.1.50', path: '/srv/tftp/netboot/beacon/install/ubuntu1/ubuntu1804.ipxe', size: '60' }) +
+            line('1764600001.5', { source: 'tftp', action: 'add', ip: '192.168.1.50', path: `/srv/tftp/netboot/beacon/task/52-54-00-12-34-56/${since}.ipxe`, size: '60' }),
+        );
+      },
+      ['apply'],
+      ['hosts'],
+      ['hosts', '--json'],
+      { args: ['rpcd', 'call', 'task'], stdin: '{"host":"gamer","action":"boot","installer":""}' },
+      { args: ['rpcd', 'call', 'task'], stdin: '{"host":"gamer","action":"clear"}' },
+      { args: ['rpcd', 'call', 'task'], stdin: '{"host":"52:54:00:AB:CD:EF","action":"menu"}' },
+      { args: ['rpcd', 'call', 'task'], stdin: '{"host":"gamer","action":7}' },
+      { args: ['rpcd', 'call', 'task'], stdin: '{"host":"gamer","action":"clear","installer":""}' },
+      { args: ['rpcd', 'call', 'hosts'], stdin: '{}' },
+      ['task', 'desk', 'install', 'ubuntu1804'],
+      ['task', 'desk', 'clear'],
+    ]);
+    expect(ref.outcomes.map((o) => o.status)).toEqual([1, 1, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    expect(ref.outcomes[0].stderr).toBe('netboot: host desk: install win10pe is refused: netboot.desk.next_installer: "win10pe" is not offered by target ubuntu1; its installers are: ubuntu1804\n');
+    expect(ref.outcomes[1].stderr).toBe('netboot: no host "nobody"; use a host section\'s name or MAC: desk, gamer\n');
+    expect(ref.outcomes[4].stdout).toBe('host desk: 52:54:00:12:34:56 -> boot ubuntu1; task install ubuntu1804 (set <time>); not seen\nhost gamer: 52:54:00:ab:cd:ef -> menu win10; not seen\n');
+    expect(ref.outcomes[5].stdout).toBe('netboot: host desk started its task (install ubuntu1804) at <time>; the task is cleared. applied: 2 file change(s), 0 dhcp change(s)\n');
+    expect(ref.outcomes[6].stdout).toMatch(/^host desk: 52:54:00:12:34:56 -> boot ubuntu1; last task install ubuntu1804 at <time>; seen <time> at 192\.168\.1\.50, install: chose install ubuntu1804 on ubuntu1\n/);
+    expect(JSON.parse(ref.outcomes[7].stdout).hosts[0]).toEqual({
+      name: 'desk',
+      mac: '52:54:00:12:34:56',
+      target: 'ubuntu1',
+      action: 'boot',
+      task: null,
+      last_task: { action: 'install', installer: 'ubuntu1804', time: 1764600001 },
+      last_seen: 1764600001,
+      ip: '192.168.1.50',
+      stage: 'install',
+      stage_detail: 'chose install ubuntu1804 on ubuntu1',
+      stage_time: 1764600001,
+    });
+    expect(JSON.parse(ref.outcomes[8].stdout)).toEqual({ ok: true, message: 'host gamer: boot on its next network boot; applied: 2 file change(s), 0 dhcp change(s)' });
+    expect(JSON.parse(ref.outcomes[9].stdout)).toEqual({ ok: true, message: 'host gamer: task cleared; applied: 2 file change(s), 0 dhcp change(s)' });
+    expect(JSON.parse(ref.outcomes[10].stdout)).toEqual({ ok: true, message: 'host gamer: menu on its next network boot; applied: 2 file change(s), 0 dhcp change(s)' });
+    expect(JSON.parse(ref.outcomes[11].stdout)).toBe('action must be a string');
+    expect(JSON.parse(ref.outcomes[13].stdout).hosts.map((h: { task: unknown }) => h.task)).toEqual([null, null]);
+    expect(ref.files['etc/config/netboot']).not.toContain('next_');
+  }, 300_000);
+
   it('the rpcd plugin, called as rpcd calls it: list, then methods with JSON on stdin', async () => {
     const ref = await expectSame(exampleSetup(), [
       ['rpcd', 'list'],

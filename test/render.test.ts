@@ -48,10 +48,11 @@ describe('every rendered script reads cleanly as iPXE', () => {
 });
 
 describe("the seed menu's behaviour", () => {
-  it('writes the menu, the site settings, a script per host and a beacon per target and per target and installer', () => {
+  it('writes the menu, the site settings, a script per host, a beacon per target and per target and installer, and one for failures', () => {
     expect([...files().keys()].sort()).toEqual([
       'netboot/beacon/boot/disk1.ipxe',
       'netboot/beacon/boot/disk2.ipxe',
+      'netboot/beacon/failed.ipxe',
       'netboot/beacon/install/disk1/deb.ipxe',
       'netboot/beacon/install/disk2/deb.ipxe',
       'netboot/boot.ipxe.cfg',

@@ -102,7 +102,7 @@ describe('the rpcd plugin protocol', () => {
   it('lists the methods LuCI declares and the ACL grants, with the argument types rpcd will take', () => {
     const list = plugin(root, ['list']);
     const methods = rpcdMethods(list.stdout);
-    expect(methods).toEqual({ status: {}, validate: {}, plan: {}, apply: {}, preview: { mac: 'string' }, clients: { mac: 'string' }, check: {}, wake: { host: 'string' } });
+    expect(methods).toEqual({ status: {}, validate: {}, plan: {}, apply: {}, preview: { mac: 'string' }, clients: { mac: 'string' }, check: {}, wake: { host: 'string' }, hosts: {}, task: { host: 'string', action: 'string', installer: 'string' } });
     const acl = JSON.parse(readFileSync(ACL, 'utf8'))['luci-app-netboot'];
     for (const m of [...acl.read.ubus.netboot, ...acl.write.ubus.netboot]) expect(methods).toHaveProperty(m);
     const declared = new Set<string>();

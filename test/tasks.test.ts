@@ -77,6 +77,13 @@ describe('a task in the scripts', () => {
   });
 });
 
+describe('a failed boot', () => {
+  it('fetches the failure beacon, so the journey and hosts show it', () => {
+    const r = simulate(renderFiles(model()), { mac: MAC, failing: ['sanboot'], prompts: ['key'], choices: ['nb-exit'] });
+    expect(r.fetched).toEqual(expect.arrayContaining(['netboot/beacon/boot/disk1.ipxe', 'netboot/beacon/failed.ipxe']));
+  });
+});
+
 describe("what a task's beacon means", () => {
   const pkg = (text: string) => parseUci(text, 'netboot');
   const beacon = (mac: string, path: string, time = SINCE * 1000 + 5000) => ({ mac, path, time });

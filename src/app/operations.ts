@@ -13,6 +13,7 @@ import type { RouterRoot } from '../fs/root';
 import type { NetbootApp } from '../rpcd/plugin';
 import { clientsReport } from './clients';
 import { wake } from './wake';
+import { hostsReport, setTask } from './tasks';
 
 export async function previewScript(ctx: AppContext, mac: string) {
   const m = checkMac(mac);
@@ -61,6 +62,8 @@ export function operations(ctx: AppContext): NetbootApp {
     check: () => checkReport(ctx),
     clients: async (mac) => clientsReport(ctx.root, tftpRootOf(ctx.root), mac),
     wake: (host) => wake(ctx, host),
+    hosts: async () => hostsReport(ctx),
+    task: (host, action, installer) => setTask(ctx, { host, action, installer }),
   };
 }
 

@@ -1,6 +1,6 @@
 export class UsageError extends Error {}
 
-export const COMMANDS = ['validate', 'plan', 'render', 'apply', 'disable', 'status', 'check', 'preview', 'bootloaders', 'wake', 'rpcd'] as const;
+export const COMMANDS = ['validate', 'plan', 'render', 'apply', 'disable', 'status', 'check', 'preview', 'bootloaders', 'wake', 'hosts', 'task', 'rpcd'] as const;
 
 export interface Args {
   command?: string;
@@ -35,6 +35,10 @@ Commands:
              portal, HEAD every installer file
              [--tftp-server ADDR]: default the lan address in /etc/config/network
   preview MAC                 the script that client gets first
+  hosts      every host: its task, the last task it ran, where its last boot got to
+  task HOST install INSTALLER | menu | boot | clear
+             a one-shot job for the host's next network boot (HOST: its section
+             name or MAC); netboot clears it once the PC has started it
   bootloaders install --from DIR|URL [--sha256 [NAME=]SUM]...
              put undionly.kpxe, snponly.efi, ipxe.efi (and arm64 ones) into the
              TFTP root; a SHA256SUMS file next to them is checked too
@@ -90,7 +94,11 @@ export function parseArgs(argv: string[]): Args {
     throw new UsageError(`unknown command ${JSON.stringify(args.command)}; use one of ${COMMANDS.join(', ')}`);
   }
   const words = { preview: 1, bootloaders: 1, wake: 1 }[args.command as string] ?? 0;
-  if (args.command === 'rpcd') {
+  if (args.command === 'task') {
+    const [, action] = args.words;
+    const n = action === 'install' ? 3 : 2;
+    if (args.words.length !== n) throw new UsageError('use: netboot task HOST install INSTALLER | menu | boot | clear');
+  } else if (args.command === 'rpcd') {
     if (!(args.words.length === 1 && args.words[0] === 'list') && !(args.words.length === 2 && args.words[0] === 'call')) throw new UsageError('use: netboot rpcd list | netboot rpcd call METHOD');
   } else if (args.words.length !== words) {
     throw new UsageError(

@@ -2,6 +2,7 @@ import { applyConfig, applyNotice, beaconNotes, underLock } from '../app/apply';
 import type { LockOptions } from '../apply/lock';
 import { checkReport, operations, previewScript } from '../app/operations';
 import { wake } from '../app/wake';
+import { hostsReport, setTask, type HostJson } from '../app/tasks';
 import { readLastApply } from '../app/last-apply';
 import { planReport, problemLine, statusReport, validateReport } from '../app/reports';
 import { computeState, readState, type AppContext, type State } from '../app/state';
@@ -45,6 +46,17 @@ function planText(s: State): string {
     if (!changeCount(s.dhcp)) lines.push('  no changes');
   }
   return lines.join('\n');
+}
+
+const when = (t: number) => new Date(t * 1000).toISOString();
+const taskText = (t: { action: string; installer: string | null }) => (t.installer ? `${t.action} ${t.installer}` : t.action);
+
+function hostLine(h: HostJson): string {
+  const parts = [`host ${h.name}: ${h.mac} -> ${h.action}${h.target ? ` ${h.target}` : ''}`];
+  if (h.task) parts.push(`task ${taskText(h.task)} (set ${when(h.task.since)})`);
+  if (h.last_task) parts.push(`last task ${taskText(h.last_task)} at ${when(h.last_task.time)}`);
+  parts.push(h.last_seen === null ? 'not seen' : `seen ${when(h.last_seen)}${h.ip ? ` at ${h.ip}` : ''}${h.stage ? `, ${h.stage}: ${h.stage_detail}` : ''}`);
+  return parts.join('; ');
 }
 
 const context = (a: Args): AppContext => {
@@ -171,6 +183,21 @@ export const commands: Record<CommandName, (a: Args) => Promise<number>> = {
     return r.ok ? 0 : 1;
   },
 
+  async hosts(a) {
+    const r = hostsReport(context(a));
+    if (a.json) json(r);
+    else for (const h of r.hosts) out(hostLine(h));
+    return 0;
+  },
+
+  async task(a) {
+    const [host, action, installer = ''] = a.words;
+    const r = await setTask(context(a), { host: host!, action: action!, installer });
+    if (a.json) json(r);
+    else (r.ok ? out : err)(`netboot: ${r.message}`);
+    return r.ok ? 0 : 1;
+  },
+
   /** rpcd reads the reply and ignores the exit status; failures are in the reply. */
   async rpcd(a) {
     const input = a.words[0] === 'call' ? platform.readStdin() : '';
@@ -184,7 +211,7 @@ export const commands: Record<CommandName, (a: Args) => Promise<number>> = {
  * under way or was interrupted. Only a lock holder restores (docs/design.md).
  */
 export function announce(a: Args): void {
-  if (['apply', 'disable', 'render', 'rpcd'].includes(a.command!)) return;
+  if (['apply', 'disable', 'render', 'task', 'rpcd'].includes(a.command!)) return;
   const said = applyNotice(new RouterRoot(a.root));
   if (said) err(`netboot: ${said}`);
 }

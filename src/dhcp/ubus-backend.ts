@@ -1,9 +1,10 @@
 // dhcp through rpcd's `uci` object with netboot's own session (src/store/
 // rpcd.ts): whatever a person has pending in LuCI or /tmp/.uci is never
-// committed by netboot. rpcd's commit sends procd config.change, and procd reloads dnsmasq through the reload trigger of
-// dnsmasq's init script; netboot asks for a reload itself only when there is
-// no such trigger, so dnsmasq is reloaded once per commit. The same calls go
-// over the native client (node) or the ubus command (qjs).
+// committed by netboot. rpcd's commit sends procd config.change, and procd
+// reloads dnsmasq through the reload trigger of dnsmasq's init script;
+// netboot asks for a reload itself only when there is no such trigger, so
+// dnsmasq is reloaded once per commit. The same calls go over the native
+// client (node) or the ubus command (qjs).
 
 import { platform, run } from '../platform';
 import type { UbusCaller } from '../ubus';
@@ -14,32 +15,18 @@ import type { DnsmasqInstance } from './settle';
 /** How long OpenWrt's dnsmasq init script may take to reload, after procd starts it. */
 const RELOAD_RUN_MS = 2000;
 
-/**
- * The delay of a procd trigger that reloads on a dhcp commit, among a
- * service's triggers as `service list` reports them. procd.sh's
- * procd_add_reload_trigger "dhcp" makes ["config.change", ["if", ["eq",
- * "package", "dhcp"], ["run_script", "/etc/init.d/dnsmasq", "reload"]], 1000]
- * (openwrt/openwrt package/system/procd/files/procd.sh, PROCD_RELOAD_DELAY).
- */
-function dhcpReloadDelay(triggers: unknown): number | undefined {
-  if (!Array.isArray(triggers)) return undefined;
-  for (const t of triggers) {
-    if (!Array.isArray(t) || t[0] !== 'config.change' || !Array.isArray(t[1])) continue;
-    const [op, cond, action] = t[1] as unknown[];
-    if (op === 'if' && JSON.stringify(cond) === '["eq","package","dhcp"]' && Array.isArray(action) && action[0] === 'run_script') return typeof t[2] === 'number' ? t[2] : 0;
-  }
-  return undefined;
-}
-
 export class UbusDhcpBackend extends StoreDhcpBackend {
   readonly name = 'rpcd uci session';
 
-  constructor(private readonly ubus: UbusCaller) {
-    super(new RpcdStore(ubus));
+  constructor(
+    private readonly ubus: UbusCaller,
+    private readonly rpcd = new RpcdStore(ubus),
+  ) {
+    super(rpcd);
   }
 
   async reloadDnsmasq(): Promise<boolean> {
-    const delay = dhcpReloadDelay(await this.dnsmasqTriggers());
+    const delay = await this.rpcd.reloadTriggerDelay('dnsmasq', 'dhcp');
     if (delay !== undefined) {
       // The commit queued that reload; procd does not report when its
       // trigger has run, so wait out its delay and the init script's run.
@@ -53,12 +40,6 @@ export class UbusDhcpBackend extends StoreDhcpBackend {
       run(['/etc/init.d/dnsmasq', 'reload']);
     }
     return true;
-  }
-
-  /** dnsmasq's procd triggers; none when procd or the service is missing. */
-  private async dnsmasqTriggers(): Promise<unknown> {
-    const reply = (await this.ubus.call('service', 'list', { name: 'dnsmasq', verbose: true }).catch(() => ({}))) as Record<string, { triggers?: unknown }>;
-    return reply.dnsmasq?.triggers;
   }
 
   async dnsmasqInstances(): Promise<DnsmasqInstance[]> {

@@ -58,7 +58,10 @@ const TASK_BEACON = [
   `isset \${nb-task} && imgfetch --name nb-task tftp://\${next-server}/${OWNED_DIR}/beacon/\${nb-task}.ipxe ||`,
   'isset ${nb-task} && imgfree nb-task ||',
 ];
-const beacon = (path: Safe) => [ipxe`imgfetch --name nb-beacon tftp://\${next-server}/${path} ||`, 'imgfree nb-beacon ||', ...TASK_BEACON];
+const beaconLines = (path: Safe) => [ipxe`imgfetch --name nb-beacon tftp://\${next-server}/${path} ||`, 'imgfree nb-beacon ||'];
+const beacon = (path: Safe) => [...beaconLines(path), ...TASK_BEACON];
+/** Fetched when a boot or an install failed, so the journey shows it. */
+export const FAILED_BEACON = `${OWNED_DIR}/beacon/failed.ipxe`;
 
 function bootCfg(m: Model): string {
   const s = m.settings;
@@ -305,6 +308,7 @@ function menuScript(m: Model): string {
     ':nb-failed',
     // iPXE has printed the error and its ipxe.org link already; this says what happens next.
     'echo netboot: that did not work (error ${errno})',
+    ...beaconLines(own(FAILED_BEACON)),
     'set nb-then nb-retry',
     'goto nb-release',
     ':nb-returned',
@@ -407,6 +411,7 @@ export function renderFiles(m: Model, answers: readonly Answer[] = []): Map<stri
   const files = new Map<string, string>();
   files.set(`${OWNED_DIR}/menu.ipxe`, menuScript(m));
   files.set(`${OWNED_DIR}/boot.ipxe.cfg`, bootCfg(m));
+  files.set(FAILED_BEACON, BEACON);
   for (const t of m.targets) if (t.chap) files.set(targetFile(t), chapScript(t));
   for (const h of m.hosts) {
     files.set(hostFile(h.mac), hostScript(h));

@@ -24,6 +24,7 @@ export type StepName =
   | 'boot' // beacon: about to sanboot a target
   | 'install' // beacon: about to sanhook + start an installer
   | 'task' // beacon: the host's next-boot task started
+  | 'failed' // beacon: a boot or an install failed
   | 'file'; // anything else fetched over TFTP
 
 export interface Step {
@@ -112,6 +113,7 @@ function classify(rel: string): TftpKind {
   const target = TARGET.exec(rel);
   if (target) return { step: 'target', name: target[1] };
   if (taskBeaconOf(rel)) return { step: 'task' };
+  if (rel === 'netboot/beacon/failed.ipxe') return { step: 'failed' };
   if (rel === 'netboot/menu.ipxe') return { step: 'menu' };
   if (rel === 'netboot/boot.ipxe.cfg') return { step: 'config' };
   if (/^netboot\/hosts\/[^/]+\.ipxe$/.test(rel)) return { step: 'host' };
@@ -122,7 +124,7 @@ function classify(rel: string): TftpKind {
 }
 
 // Steps after which a PXE lease or a bootloader fetch means the PC started over.
-const PAST_FIRMWARE: ReadonlySet<StepName> = new Set<StepName>(['bootloader', 'dhcp-ipxe', 'menu', 'config', 'host', 'target', 'boot', 'install', 'task', 'file', 'dhcp-other']);
+const PAST_FIRMWARE: ReadonlySet<StepName> = new Set<StepName>(['bootloader', 'dhcp-ipxe', 'menu', 'config', 'host', 'target', 'boot', 'install', 'task', 'failed', 'file', 'dhcp-other']);
 
 export class Journeys {
   // Insertion order is recency: a touched journey is moved to the end.
@@ -204,6 +206,7 @@ export class Journeys {
       return this.step(j, now, 'install', `chose install ${kind.name} on ${kind.target}`);
     }
     if (kind.step === 'task') return this.step(j, now, 'task', 'started its next-boot task');
+    if (kind.step === 'failed') return this.step(j, now, 'failed', 'a boot or an install failed');
     return this.step(j, now, kind.step, `fetched ${rel}`);
   }
 

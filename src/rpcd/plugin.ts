@@ -21,6 +21,8 @@ export interface NetbootApp {
   check(): Promise<object>;
   clients(mac: string | undefined): Promise<object>;
   wake(host: string): Promise<object>;
+  hosts(): Promise<object>;
+  task(host: string, action: string, installer: string): Promise<object>;
 }
 
 /**
@@ -37,6 +39,8 @@ export const SIGNATURES = {
   clients: { mac: 'str' },
   check: {},
   wake: { host: 'str' },
+  hosts: {},
+  task: { host: 'str', action: 'str', installer: 'str' },
 } as const;
 
 type Method = keyof typeof SIGNATURES;
@@ -64,6 +68,11 @@ async function dispatch(app: NetbootApp, method: Method, args: Record<string, un
     case 'wake':
       // A section name, a hostname or a MAC: src/app/wake.ts says which it is not.
       return typeof args.host === 'string' && args.host ? app.wake(args.host) : new Refused('host must be a host\'s name or a MAC address');
+    case 'task': {
+      const [host, action, installer = ''] = [args.host, args.action, args.installer];
+      for (const [k, v] of Object.entries({ host, action, installer })) if (typeof v !== 'string') return new Refused(`${k} must be a string`);
+      return app.task(host as string, action as string, installer as string);
+    }
     default:
       return app[method]();
   }

@@ -51,6 +51,26 @@ export class RpcdStore implements UciStore {
     }
   }
 
+  /**
+   * The delay of `service`'s procd trigger that reloads it when `config` is
+   * committed, or undefined when there is none (no procd, no such service).
+   * procd.sh's procd_add_reload_trigger "dhcp" makes ["config.change", ["if",
+   * ["eq", "package", "dhcp"], ["run_script", "/etc/init.d/dnsmasq",
+   * "reload"]], 1000] (openwrt/openwrt package/system/procd/files/procd.sh,
+   * PROCD_RELOAD_DELAY), as `service list` with verbose reports it.
+   */
+  async reloadTriggerDelay(service: string, config: string): Promise<number | undefined> {
+    const reply = (await this.ubus.call('service', 'list', { name: service, verbose: true }).catch(() => ({}))) as Record<string, { triggers?: unknown }>;
+    const triggers = reply[service]?.triggers;
+    if (!Array.isArray(triggers)) return undefined;
+    for (const t of triggers) {
+      if (!Array.isArray(t) || t[0] !== 'config.change' || !Array.isArray(t[1])) continue;
+      const [op, cond, action] = t[1] as unknown[];
+      if (op === 'if' && JSON.stringify(cond) === JSON.stringify(['eq', 'package', config]) && Array.isArray(action) && action[0] === 'run_script') return typeof t[2] === 'number' ? t[2] : 0;
+    }
+    return undefined;
+  }
+
   close(): void {
     this.ubus.close();
   }

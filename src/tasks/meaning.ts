@@ -18,7 +18,8 @@ const single = (s: UciSection, o: string) => {
   return typeof v === 'string' && v !== '' ? v : undefined;
 };
 
-function hostMac(s: UciSection): string | undefined {
+/** A host section's MAC as netboot reads it, when it is one. */
+export function hostMac(s: UciSection): string | undefined {
   const v = single(s, 'mac');
   const m = v === undefined ? undefined : checkMac(v);
   return m?.ok ? m.value : undefined;
