@@ -29,7 +29,7 @@ describe.each(NODES)('the bundle under %s', (_, node) => {
     const root = makeRoot({ netboot: BASE });
     expect(nb('--root', root, 'validate')).toMatchObject({ status: 0, stderr: '' });
     const plan = JSON.parse(nb('--root', root, 'plan', '--json').stdout);
-    expect(plan.files.map((f: { action: string }) => f.action)).toEqual(Array(7).fill('create'));
+    expect(plan.files.map((f: { action: string }) => f.action)).toEqual(Array(8).fill('create'));
     const r = nb('--root', root, 'render');
     expect(r).toMatchObject({ status: 0, stderr: '' });
     const menu = join(tftp(root), 'netboot/menu.ipxe');
