@@ -17,9 +17,6 @@ const callLeases = rpc.declare({
 
 // netboot's own (docs/design.md "The ubus API"); a refused call is a ubus error, a failed one { ok: false, message }.
 const callWake = rpc.declare({ object: 'netboot', method: 'wake', params: [ 'host' ], expect: { '': {} }, reject: true });
-// Each host's task, last task and last boot; setting or clearing a task (for the live state and its buttons).
-const callHosts = rpc.declare({ object: 'netboot', method: 'hosts', expect: { hosts: [] }, reject: true });
-const callTask = rpc.declare({ object: 'netboot', method: 'task', params: [ 'host', 'action', 'installer' ], expect: { '': {} }, reject: true });
 
 const DEFAULT_INITIATOR_IQN = 'iqn.2010-04.org.ipxe:{mac}';
 
