@@ -133,6 +133,18 @@ describe.skipIf(missing.length)(`the init script under OpenWrt's rc.common and p
     expect(service.instances ?? {}).toEqual({});
   }, 60_000);
 
+  it('netboot task on the router writes through rpcd and leaves the apply to the reload trigger, as LuCI does', async () => {
+    const before = lastApply().time;
+    // As a shell on the router runs it: root /, rpcd and procd on the bus, /etc/config the router's.
+    const r = spawnSync('nsenter', ['-t', String(land.pid), '-m', process.execPath, BUNDLE, '--ubus-socket', land.socket, 'task', 'desk', 'menu'], { env, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('netboot: host desk: menu on its next network boot; the netboot service applies it now\n');
+    expect(readFileSync(join(router, 'etc/config/netboot'), 'utf8')).toMatch(/\toption next_action 'menu'\n\toption next_since '\d+'\n/);
+    await until('the reload to apply', () => (lastApply().time !== before ? true : undefined), 20_000);
+    expect(lastApply()).toMatchObject({ ok: true, message: 'applied: 2 file change(s), 0 dhcp change(s)' });
+    expect(readFileSync(join(router, 'srv/tftp/netboot/hosts/52-54-00-12-34-56.ipxe'), 'utf8')).toContain('set nb-action menu\n');
+  }, 60_000);
+
   it("logs apply's report at daemon.info and its errors at daemon.err", () => {
     // The init script sourced by a POSIX shell, its logger the recording one.
     const run = () => spawnSync('sh', ['-c', '. "$0"; netboot_apply', join(dir, 'init.d/netboot')], { env, encoding: 'utf8' });

@@ -3,9 +3,14 @@
 // its beacon means for the config (src/tasks/meaning.ts), and apply clearing
 // it from the spool on a router folder.
 
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { applyBeacons } from '../src/app/beacons';
+import { RouterRoot } from '../src/fs/root';
+import { RpcdStore } from '../src/store/rpcd';
+import { UbusClient } from '../src/ubus';
 import { renderFiles, taskBeacon } from '../src/ipxe/render';
 import { SPOOL } from '../src/journeys/spool';
 import { taskMeaning } from '../src/tasks/meaning';
@@ -13,6 +18,7 @@ import { parseUci } from '../src/uci';
 import { makeRoot, netboot } from './helpers/bundle';
 import { BASE, load, model, withOption } from './helpers/config';
 import { simulate } from './helpers/ipxe-sim';
+import { OWRT_PREFIX, OWRT_SKIP, startUserland } from './helpers/owrt';
 
 const MAC = '52:54:00:00:00:01'; // BASE's pc1: action boot, target disk1
 const SINCE = 1764633600;
@@ -115,16 +121,8 @@ describe('apply clears a started task from the spool', () => {
     expect(netboot(['--root', root, 'apply']).status).toBe(0);
     const host = join(root, 'srv/tftp/netboot/hosts/52-54-00-00-00-01.ipxe');
     expect(readFileSync(host, 'utf8')).toContain('set nb-action install\n');
-    // What dnsmasq's script spools for the PC's lease and its fetch of the beacon.
-    mkdirSync(join(root, SPOOL, '..'), { recursive: true });
     const t = SINCE + 30;
-    writeFileSync(
-      join(root, `${SPOOL}.0`),
-      [
-        { time: `${t}.1`, source: 'dhcp', action: 'add', mac: MAC, ip: '10.0.0.5', hostname: '', vendorclass: 'PXEClient:Arch:00000:UNDI:002001', tags: '', userclass: ['iPXE'] },
-        { time: `${t}.2`, source: 'tftp', action: 'add', size: '60', ip: '10.0.0.5', path: `/srv/tftp/netboot/beacon/task/52-54-00-00-00-01/${SINCE}.ipxe` },
-      ].map((e) => `${JSON.stringify(e)}\n`).join(''),
-    );
+    spoolTaskStart(root, t);
     const r = netboot(['--root', root, 'apply']);
     expect(r.stdout).toBe(`netboot: host pc1 started its task (install deb) at ${new Date(t * 1000 + 200).toISOString()}; the task is cleared. applied: 2 file change(s), 0 dhcp change(s)\n`);
     const config = readFileSync(join(root, 'etc/config/netboot'), 'utf8');
@@ -133,5 +131,49 @@ describe('apply clears a started task from the spool', () => {
     expect(readFileSync(host, 'utf8')).toContain('set nb-action boot\n');
     // The beacon stays in the spool; the next apply has nothing left to do.
     expect(netboot(['--root', root, 'apply']).stdout).toBe('netboot: everything is already up to date; nothing was changed\n');
+  });
+});
+
+/** The spool lines dnsmasq's script writes for pc1's lease and its fetch of the task's beacon, at unix second `t`. */
+function spoolTaskStart(root: string, t: number): void {
+  mkdirSync(join(root, SPOOL, '..'), { recursive: true });
+  writeFileSync(
+    join(root, `${SPOOL}.0`),
+    [
+      { time: `${t}.1`, source: 'dhcp', action: 'add', mac: MAC, ip: '10.0.0.5', hostname: '', vendorclass: 'PXEClient:Arch:00000:UNDI:002001', tags: '', userclass: ['iPXE'] },
+      { time: `${t}.2`, source: 'tftp', action: 'add', size: '60', ip: '10.0.0.5', path: `/srv/tftp/netboot/beacon/task/52-54-00-00-00-01/${SINCE}.ipxe` },
+    ]
+      .map((e) => `${JSON.stringify(e)}\n`)
+      .join(''),
+  );
+}
+
+describe.skipIf(!OWRT_PREFIX)(`the beacons' edit through the real rpcd${OWRT_PREFIX ? '' : ` (${OWRT_SKIP})`}`, () => {
+  it("clears the task in netboot's own session and commits nothing a person has staged in theirs", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'netboot-tasks-rpcd-'));
+    const config = join(dir, 'config');
+    mkdirSync(config);
+    writeFileSync(join(config, 'netboot'), task('menu'));
+    const land = await startUserland(config);
+    const ubus = await UbusClient.connect({ path: land.socket });
+    try {
+      // A LuCI user's change, staged in their session and not yet applied.
+      const { ubus_rpc_session: theirs } = (await ubus.call('session', 'create', { timeout: 60 })) as { ubus_rpc_session: string };
+      await ubus.call('session', 'grant', { ubus_rpc_session: theirs, scope: 'uci', objects: [['netboot', 'read'], ['netboot', 'write']] });
+      await ubus.call('uci', 'set', { ubus_rpc_session: theirs, config: 'netboot', section: 'main', values: { menu_timeout: '9' } });
+      const router = join(dir, 'router');
+      spoolTaskStart(router, SINCE + 30);
+      const notes = await applyBeacons(new RouterRoot(router), new RpcdStore(ubus), '/srv/tftp');
+      expect(notes).toEqual([expect.stringMatching(/^host pc1 started its task \(menu\) at /)]);
+      const text = readFileSync(join(config, 'netboot'), 'utf8');
+      expect(text).toContain(`\toption last_action 'menu'\n\toption last_time '${SINCE + 30}'\n`);
+      expect(text).not.toMatch(/next_|last_installer|menu_timeout '9'/);
+      const staged = (await ubus.call('uci', 'get', { ubus_rpc_session: theirs, config: 'netboot', section: 'main', option: 'menu_timeout' })) as { value: string };
+      expect(staged.value).toBe('9');
+    } finally {
+      ubus.close();
+      land.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

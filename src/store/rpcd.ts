@@ -30,7 +30,8 @@ export class RpcdStore implements UciStore {
       for (const name of [...(edit.remove ?? []), ...last]) if (byName.has(name)) await uci('delete', { section: name });
       for (const [section, options] of Object.entries(edit.options ?? {})) {
         const set = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
-        const del = Object.keys(options).filter((k) => options[k] === undefined);
+        // rpcd answers NOT_FOUND for deleting an option that is not there.
+        const del = Object.keys(options).filter((k) => options[k] === undefined && byName.get(section)?.options.has(k));
         if (Object.keys(set).length) await uci('set', { section, values: set });
         if (del.length) await uci('delete', { section, options: del });
       }
