@@ -106,12 +106,12 @@ describe('ACL', () => {
     expect(new Set([...pairs(a.read.ubus), ...pairs(a.write.ubus)])).toEqual(declared);
   });
 
-  it('reads netboot and the router’s DHCP leases; writes only apply and wake', () => {
+  it('reads netboot and the router’s DHCP leases; writes only apply, task and wake', () => {
     const a = acl()['luci-app-netboot']!;
     expect(pairs(a.read.ubus).sort()).toEqual(
-      ['luci-rpc.getDHCPLeases', ...['status', 'validate', 'plan', 'preview', 'clients', 'check'].map((m) => `netboot.${m}`)].sort(),
+      ['luci-rpc.getDHCPLeases', ...['status', 'validate', 'plan', 'preview', 'clients', 'check', 'hosts'].map((m) => `netboot.${m}`)].sort(),
     );
-    expect(pairs(a.write.ubus)).toEqual(['netboot.apply', 'netboot.wake']);
+    expect(pairs(a.write.ubus)).toEqual(['netboot.apply', 'netboot.task', 'netboot.wake']);
   });
 
   it('reads uci netboot and dhcp, writes only netboot, and has no file, exec or cgi-io scope', () => {

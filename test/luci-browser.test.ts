@@ -554,6 +554,14 @@ suite(title, () => {
     await save('status');
   }, 60_000);
 
+  it('status: a known host’s journey links to its row on Hosts; an unknown PC’s does not', async () => {
+    await page.open(url('status'), READY.status);
+    const links = await page.eval<string[]>("[...document.querySelectorAll('#netboot-clients a')].map((a) => a.getAttribute('href'))");
+    expect(links).toEqual(['/cgi-bin/luci/admin/services/netboot/hosts#netboot-host-52-54-00-12-34-56']);
+    await page.open(`${base}${links[0]}`, READY.hosts);
+    expect(await page.eval<string | null>("(document.getElementById(location.hash.slice(1)) || {}).dataset?.netbootMac ?? null")).toBe('52:54:00:12:34:56');
+  });
+
   it('status: what a PC on the LAN sends (its hostname, the files it asks for) shows as text, never as HTML', async () => {
     // Any PC may ask TFTP for any path; the beacon's name becomes the journey's choice.
     const img = '<img src=x onerror="window.netbootInjected=1">';
@@ -629,6 +637,74 @@ suite(title, () => {
     } finally {
       await bus.call('uci', 'revert', { config: 'netboot', ubus_rpc_session: sid });
     }
+  });
+
+  /** The Hosts page's two state cells of a host, as text. */
+  const hostState = (mac: string) =>
+    page.eval<[string, string]>(`[...document.querySelectorAll('[data-netboot-mac="${mac}"][data-netboot-state]')].map((c) => c.textContent)`);
+
+  it('hosts: Reinstall… sets the install task and wakes the PC; the task shows pending until its boot’s events and an apply clear it', async () => {
+    const mac = '52:54:00:12:34:56';
+    const network = join(router, 'etc/config/network');
+    writeFileSync(network, "config interface 'lan'\n\toption device 'lo'\n\toption proto 'static'\n\toption ipaddr '127.0.0.1'\n\toption netmask '255.0.0.0'\n");
+    const card = createSocket({ type: 'udp4', reuseAddr: true });
+    try {
+      await new Promise<void>((r) => card.bind(9, '0.0.0.0', r));
+      const packet = once(card, 'message');
+      await page.open(url('hosts'), READY.hosts);
+      expect(await hostState(mac)).toEqual([expect.stringMatching(/^booted · chose boot ubuntu1seen .* · 192\.168\.1\.101$/), 'as configured']);
+      await page.click('#cbi-netboot-host tr[data-sid="desk"] .netboot-reinstall');
+      await page.until('the reinstall dialog', "!!document.querySelector('#netboot-reinstall-installer')");
+      // Only the installers desk's target offers.
+      const offered = readFileSync(join(router, 'etc/config/netboot'), 'utf8').match(/config target 'ubuntu1'\n((?:\t.*\n)*)/)![1]!.match(/list installer '(\w+)'/g)!.map((l) => l.split("'")[1]);
+      expect(await page.eval<string[]>("[...document.querySelectorAll('#netboot-reinstall-installer option')].map((o) => o.value)")).toEqual(offered);
+      await page.eval("(() => { const s = document.getElementById('netboot-reinstall-installer'); s.value = 'ubuntu1804'; })()");
+      await page.click('#netboot-reinstall-confirm');
+      await page.until('both notifications', "document.querySelectorAll('.alert-message.info').length == 2");
+      // LuCI shows the newest notification first: the task's, then the wake's.
+      const said = await page.eval<string[]>("[...document.querySelectorAll('.alert-message.info p')].map((p) => p.textContent).reverse()");
+      expect(said[0]).toMatch(/^host desk: install ubuntu1804 on its next network boot; applied: /);
+      expect(said[1]).toBe('sent the magic packet for desk (52:54:00:12:34:56) to 127.255.255.255 port 9 on lan (lo)');
+      const [bytes] = (await packet) as [Buffer];
+      expect(bytes.toString('hex')).toBe('ff'.repeat(6) + '525400123456'.repeat(16));
+    } finally {
+      card.close();
+      rmSync(network);
+    }
+    await page.until('the pending task', `document.querySelector('[data-netboot-mac="${mac}"][data-netboot-state="task"] .netboot-task') != null`);
+    expect((await hostState(mac))[1]).toBe('install ubuntu1804');
+    expect(replies.get('hosts')).toMatchObject({ hosts: expect.arrayContaining([expect.objectContaining({ mac, task: { action: 'install', installer: 'ubuntu1804', since: expect.any(Number) } })]) });
+    expect(await page.eval<boolean>(`document.querySelector('tr[data-sid="desk"] .netboot-clear').disabled`)).toBe(false);
+
+    // The PC boots: what its host script (rendered with the task) makes it fetch, reported by dnsmasq.
+    const hostScript = readFileSync(join(router, 'srv/tftp/netboot/hosts/52-54-00-12-34-56.ipxe'), 'utf8');
+    expect(hostScript).toMatch(/^set nb-action install$/m);
+    const task = /^set nb-task (\S+)$/m.exec(hostScript)![1];
+    boot(dnsmasqScript(dir, router), {
+      ...BOOTS[0]!,
+      files: ['undionly.kpxe', 'netboot/menu.ipxe', 'netboot/boot.ipxe.cfg', 'netboot/hosts/52-54-00-12-34-56.ipxe', 'netboot/beacon/install/ubuntu1/ubuntu1804.ipxe', `netboot/beacon/${task}.ipxe`],
+    });
+    // On a router the script's beacon event makes procd run the apply; here the ubus object's apply does it.
+    expect(await bus.call('netboot', 'apply', {})).toMatchObject({ ok: true });
+    await page.until('the cleared task', `!document.querySelector('[data-netboot-mac="${mac}"][data-netboot-state="task"] .netboot-task')`, 20_000);
+    const [lastBoot, nextBoot] = await hostState(mac);
+    expect(lastBoot).toMatch(/^installer started · chose install ubuntu1804 on ubuntu1seen /);
+    expect(nextBoot).toMatch(/^as configuredlast: install ubuntu1804 at /);
+    expect(readFileSync(join(router, 'etc/config/netboot'), 'utf8')).not.toMatch(/next_action/);
+    expect(await page.eval<boolean>(`document.querySelector('tr[data-sid="desk"] .netboot-clear').disabled`)).toBe(true);
+    await save('hosts');
+  }, 60_000);
+
+  it('hosts: Menu next boot sets a menu task, Clear task forgets it', async () => {
+    const mac = '52:54:00:ab:cd:ef';
+    await page.open(url('hosts'), READY.hosts);
+    await page.click('#cbi-netboot-host tr[data-sid="gamer"] .netboot-menu');
+    await page.until('the menu task', `(document.querySelector('[data-netboot-mac="${mac}"][data-netboot-state="task"]') || {}).textContent == 'show the menu'`);
+    expect(await page.text('.alert-message.info p')).toMatch(/^host gamer: menu on its next network boot/);
+    expect(readFileSync(join(router, 'etc/config/netboot'), 'utf8')).toMatch(/config host 'gamer'\n(\t.*\n)*\toption next_action 'menu'\n/);
+    await page.click('#cbi-netboot-host tr[data-sid="gamer"] .netboot-clear');
+    await page.until('the cleared task', `(document.querySelector('[data-netboot-mac="${mac}"][data-netboot-state="task"]') || {}).textContent == 'as configured'`);
+    expect(readFileSync(join(router, 'etc/config/netboot'), 'utf8')).not.toMatch(/next_action/);
   });
 
   it('hosts: a host added on the page is saved without a name; after Save & Apply, Status says valid and Apply writes its script', async () => {

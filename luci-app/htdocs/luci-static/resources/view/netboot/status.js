@@ -147,10 +147,19 @@ return view.extend({
 		]);
 	},
 
+	hostMacs: [],
+
+	// A host's journey links to its row on the Hosts page (its state, its tasks).
+	hostLink(mac) {
+		return this.hostMacs.includes(mac)
+			? E('a', { 'href': L.url('admin/services/netboot/hosts') + '#netboot-host-' + mac.replace(/:/g, '-') }, [ E('code', [ mac ]) ])
+			: E('code', [ mac ]);
+	},
+
 	renderClients(clients) {
 		return table('netboot-clients', [ _('Client'), _('Firmware'), _('Choice'), _('Journey'), _('Last seen') ],
 			clients.map((c) => [
-				E('span', [ E('code', [ c.mac ]), E('br'), c.hostname || '', ' ', c.ip || '' ]),
+				E('span', [ this.hostLink(c.mac), E('br'), c.hostname || '', ' ', c.ip || '' ]),
 				'%s %s'.format(c.arch || '', c.firmware == 'ipxe' ? 'iPXE' : 'PXE'),
 				choiceText(c.choice),
 				E('ol', { 'class': 'netboot-steps' }, c.steps.map((s) =>
@@ -257,6 +266,8 @@ return view.extend({
 			]);
 
 		const [ status, , , clients ] = data;
+
+		this.hostMacs = status.hosts.map((h) => h.mac);
 		const checks = E('div', { 'id': 'netboot-checks' });
 		const journeys = E('div', { 'id': 'netboot-journeys' }, [ this.renderClients(clients) ]);
 
