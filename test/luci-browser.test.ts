@@ -598,26 +598,35 @@ suite(title, () => {
     expect(apply).toMatchObject({ result: [0, { ok: true, message: 'everything is already up to date; nothing was changed' }] });
   });
 
-  it('hosts: Wake sends the magic packet through netboot’s wake, and says where it went', async () => {
-    // The router's lan is loopback here, so the datagram stays on this machine, where the test listens for it.
+  /**
+   * Runs `steps` with the router's lan on loopback, so the magic packet stays
+   * on this machine, where a socket on port 9 stands in for the PC's card;
+   * `packet` is what that socket receives.
+   */
+  async function onLoopbackLan(steps: (packet: Promise<Buffer>) => Promise<void>) {
     const network = join(router, 'etc/config/network');
     writeFileSync(network, "config interface 'lan'\n\toption device 'lo'\n\toption proto 'static'\n\toption ipaddr '127.0.0.1'\n\toption netmask '255.0.0.0'\n");
     const card = createSocket({ type: 'udp4', reuseAddr: true });
     try {
       await new Promise<void>((r) => card.bind(9, '0.0.0.0', r));
-      const packet = once(card, 'message');
-      await page.open(url('hosts'), READY.hosts);
-      await page.click('#cbi-netboot-host tr[data-sid="desk"] .netboot-wake');
-      await page.until('the wake notification', "!!document.querySelector('.alert-message.info, .alert-message.danger')");
-      const message = 'sent the magic packet for desk (52:54:00:12:34:56) to 127.255.255.255 port 9 on lan (lo)';
-      expect(await page.text('.alert-message.info p')).toBe(message);
-      expect(replies.get('wake')).toEqual({ ok: true, message });
-      const [bytes] = (await packet) as [Buffer];
-      expect(bytes.toString('hex')).toBe('ff'.repeat(6) + '525400123456'.repeat(16));
+      await steps(once(card, 'message').then(([bytes]) => bytes as Buffer));
     } finally {
       card.close();
       rmSync(network);
     }
+  }
+  const WOKEN_DESK = 'sent the magic packet for desk (52:54:00:12:34:56) to 127.255.255.255 port 9 on lan (lo)';
+  const DESK_PACKET = 'ff'.repeat(6) + '525400123456'.repeat(16);
+
+  it('hosts: Wake sends the magic packet through netboot’s wake, and says where it went', async () => {
+    await onLoopbackLan(async (packet) => {
+      await page.open(url('hosts'), READY.hosts);
+      await page.click('#cbi-netboot-host tr[data-sid="desk"] .netboot-wake');
+      await page.until('the wake notification', "!!document.querySelector('.alert-message.info, .alert-message.danger')");
+      expect(await page.text('.alert-message.info p')).toBe(WOKEN_DESK);
+      expect(replies.get('wake')).toEqual({ ok: true, message: WOKEN_DESK });
+      expect((await packet).toString('hex')).toBe(DESK_PACKET);
+    });
     await page.open(url('hosts'), READY.hosts);
     await page.click('#cbi-netboot-host tr[data-sid="desk"] .netboot-wake');
     await page.until('the refusal', "!!document.querySelector('.alert-message.danger')");
@@ -645,12 +654,7 @@ suite(title, () => {
 
   it('hosts: Reinstall… sets the install task and wakes the PC; the task shows pending until its boot’s events and an apply clear it', async () => {
     const mac = '52:54:00:12:34:56';
-    const network = join(router, 'etc/config/network');
-    writeFileSync(network, "config interface 'lan'\n\toption device 'lo'\n\toption proto 'static'\n\toption ipaddr '127.0.0.1'\n\toption netmask '255.0.0.0'\n");
-    const card = createSocket({ type: 'udp4', reuseAddr: true });
-    try {
-      await new Promise<void>((r) => card.bind(9, '0.0.0.0', r));
-      const packet = once(card, 'message');
+    await onLoopbackLan(async (packet) => {
       await page.open(url('hosts'), READY.hosts);
       expect(await hostState(mac)).toEqual([expect.stringMatching(/^booted · chose boot ubuntu1seen .* · 192\.168\.1\.101$/), 'as configured']);
       await page.click('#cbi-netboot-host tr[data-sid="desk"] .netboot-reinstall');
@@ -664,17 +668,17 @@ suite(title, () => {
       // LuCI shows the newest notification first: the task's, then the wake's.
       const said = await page.eval<string[]>("[...document.querySelectorAll('.alert-message.info p')].map((p) => p.textContent).reverse()");
       expect(said[0]).toMatch(/^host desk: install ubuntu1804 on its next network boot; applied: /);
-      expect(said[1]).toBe('sent the magic packet for desk (52:54:00:12:34:56) to 127.255.255.255 port 9 on lan (lo)');
-      const [bytes] = (await packet) as [Buffer];
-      expect(bytes.toString('hex')).toBe('ff'.repeat(6) + '525400123456'.repeat(16));
-    } finally {
-      card.close();
-      rmSync(network);
-    }
+      expect(said[1]).toBe(WOKEN_DESK);
+      expect((await packet).toString('hex')).toBe(DESK_PACKET);
+    });
     await page.until('the pending task', `document.querySelector('[data-netboot-mac="${mac}"][data-netboot-state="task"] .netboot-task') != null`);
     expect((await hostState(mac))[1]).toBe('install ubuntu1804');
     expect(replies.get('hosts')).toMatchObject({ hosts: expect.arrayContaining([expect.objectContaining({ mac, task: { action: 'install', installer: 'ubuntu1804', since: expect.any(Number) } })]) });
     expect(await page.eval<boolean>(`document.querySelector('tr[data-sid="desk"] .netboot-clear').disabled`)).toBe(false);
+
+    // An apply alone does not clear it: only the task's beacon in the journey does.
+    expect(await bus.call('netboot', 'apply', {})).toMatchObject({ ok: true });
+    expect(readFileSync(join(router, 'etc/config/netboot'), 'utf8')).toMatch(/\toption next_action 'install'\n/);
 
     // The PC boots: what its host script (rendered with the task) makes it fetch, reported by dnsmasq.
     const hostScript = readFileSync(join(router, 'srv/tftp/netboot/hosts/52-54-00-12-34-56.ipxe'), 'utf8');
