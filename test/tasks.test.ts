@@ -95,7 +95,7 @@ describe("what a task's beacon means", () => {
   const beacon = (mac: string, path: string, time = SINCE * 1000 + 5000) => ({ mac, path, time });
 
   it('clears the task and records it when the beacon named after the host and the task came from the host', () => {
-    const r = taskMeaning([beacon(MAC, `netboot/beacon/task/52-54-00-00-00-01/${SINCE}.ipxe`)], pkg(task('install', 'deb')), Date.now());
+    const r = taskMeaning({ beacons: [beacon(MAC, `netboot/beacon/task/52-54-00-00-00-01/${SINCE}.ipxe`)], netboot: pkg(task('install', 'deb')), now: Date.now() });
     expect(r.edit.options).toEqual({
       pc1: { next_action: undefined, next_installer: undefined, next_since: undefined, last_action: 'install', last_installer: 'deb', last_time: String(SINCE + 5) },
     });
@@ -105,13 +105,13 @@ describe("what a task's beacon means", () => {
   it("leaves a task whose beacon did not come: another MAC's fetch, an earlier task's beacon, a host that never booted", () => {
     const p = `netboot/beacon/task/52-54-00-00-00-01/${SINCE}.ipxe`;
     for (const beacons of [[beacon('52:54:00:00:00:02', p)], [beacon(MAC, `netboot/beacon/task/52-54-00-00-00-01/${SINCE - 100}.ipxe`)], [beacon(MAC, 'netboot/beacon/boot/disk1.ipxe')], []]) {
-      expect(taskMeaning(beacons, pkg(task('menu')), Date.now()).edit.options).toEqual({});
+      expect(taskMeaning({ beacons, netboot: pkg(task('menu')), now: Date.now() }).edit.options).toEqual({});
     }
   });
 
   it('stamps a task set by hand (no next_since) with the time, so only beacons from now on count', () => {
     const text = withOption('pc1', 'next_action', 'menu');
-    expect(taskMeaning([], pkg(text), 1764633600_123).edit.options).toEqual({ pc1: { next_since: '1764633600' } });
+    expect(taskMeaning({ beacons: [], netboot: pkg(text), now: 1764633600_123 }).edit.options).toEqual({ pc1: { next_since: '1764633600' } });
   });
 });
 

@@ -7,8 +7,7 @@
 // while something is left to do (a task still set, a host not yet added).
 
 import type { RouterRoot } from '../fs/root';
-import type { Beacon } from '../journeys/spool';
-import { spooledBeacons } from '../journeys/spool';
+import { spooledBeacons, type Beacon, type SpooledEvent } from '../journeys/spool';
 import { isEmptyStoreEdit, type StoreEdit, type UciStore } from '../store';
 import { taskMeaning } from '../tasks/meaning';
 import type { UciPackage } from '../uci';
@@ -20,8 +19,20 @@ export interface Meant {
   notes: string[];
 }
 
-/** A meaning: pure, given the beacons (oldest first), the config as uci loads it, and the time (ms). */
-export type Meaning = (beacons: Beacon[], netboot: UciPackage, now: number) => Meant;
+/** What a meaning reads: the spool and the config as uci loads them, and the time (ms). */
+export interface MeaningInput {
+  /** Every spooled event, oldest first. */
+  events: SpooledEvent[];
+  /** The fetches under netboot/beacon/ from clients the journeys know, oldest first. */
+  beacons: Beacon[];
+  netboot: UciPackage;
+  /** For the TFTP root default that validation reads; undefined when there is none. */
+  dhcp: UciPackage | undefined;
+  now: number;
+}
+
+/** A meaning: pure. */
+export type Meaning = (input: MeaningInput) => Meant;
 
 const MEANINGS: Meaning[] = [taskMeaning];
 
@@ -32,10 +43,10 @@ function merge(a: StoreEdit, b: StoreEdit): StoreEdit {
 }
 
 /** Every meaning's edit of the config, in one. */
-export function beaconMeanings(beacons: Beacon[], netboot: UciPackage, now: number, meanings = MEANINGS): Meant {
+export function beaconMeanings(input: MeaningInput, meanings = MEANINGS): Meant {
   return meanings.reduce<Meant>(
     (acc, m) => {
-      const r = m(beacons, netboot, now);
+      const r = m(input);
       return { edit: merge(acc.edit, r.edit), notes: [...acc.notes, ...r.notes] };
     },
     { edit: {}, notes: [] },
@@ -50,7 +61,9 @@ export function beaconMeanings(beacons: Beacon[], netboot: UciPackage, now: numb
 export async function applyBeacons(root: RouterRoot, store: UciStore, tftpRoot: string, now = Date.now()): Promise<string[]> {
   const netboot = await store.read('netboot').catch(() => undefined);
   if (!netboot) return [];
-  const { edit, notes } = beaconMeanings(spooledBeacons(readSpool(root, tftpRoot)), netboot, now);
+  const spool = readSpool(root, tftpRoot);
+  const dhcp = await store.read('dhcp').catch(() => undefined);
+  const { edit, notes } = beaconMeanings({ events: spool.events, beacons: spooledBeacons(spool), netboot, dhcp, now });
   if (isEmptyStoreEdit(edit)) return [];
   await store.write('netboot', edit);
   return notes;

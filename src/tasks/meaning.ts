@@ -7,11 +7,11 @@
 // clears a new one, and it counts only from the MAC that owns the name (the
 // fold maps the fetching address to its MAC through DHCP events and leases).
 
-import type { Meant } from '../app/beacons';
+import type { MeaningInput, Meant } from '../app/beacons';
 import { checkMac } from '../config/values';
 import { taskBeaconOf } from '../journeys/journeys';
 import type { Beacon } from '../journeys/spool';
-import type { UciPackage, UciSection } from '../uci';
+import type { UciSection } from '../uci';
 
 const single = (s: UciSection, o: string) => {
   const v = s.options.get(o);
@@ -27,7 +27,7 @@ export function hostMac(s: UciSection): string | undefined {
 
 const taskText = (action: string, installer: string | undefined) => (installer ? `${action} ${installer}` : action);
 
-export function taskMeaning(beacons: Beacon[], netboot: UciPackage, now: number): Meant {
+export function taskMeaning({ beacons, netboot, now }: Pick<MeaningInput, 'beacons' | 'netboot' | 'now'>): Meant {
   const started = new Map<string, Beacon>();
   for (const b of beacons) {
     const t = taskBeaconOf(b.path);
