@@ -1,6 +1,6 @@
 // The boot lab: every boot path netboot renders, booted for real (iPXE, dnsmasq, tgt,
 // QEMU/TCG) inside a private network namespace. See test/e2e/README.md.
-import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chainloadLines, labNetworkLines } from './lab/dnsmasq';
@@ -19,6 +19,7 @@ import {
 } from './lab/netboot';
 import { VmError, type Firmware, type Vm, type VmSpec } from './lab/qemu';
 import { Runner, type Phase, type Scenario, type ScenarioResult } from './lab/runner';
+import { until } from '../helpers/owrt';
 
 const mac = (n: number) => `52:54:00:77:00:${n.toString(16).padStart(2, '0')}`;
 const hyphens = (m: string) => m.replaceAll(':', '-');
@@ -42,6 +43,7 @@ const MAC = {
   noCfg: mac(0x1e),
   guest: mac(0x1f),
   httpBoot: mac(0x20),
+  task: mac(0x30),
 };
 
 const HOSTS: LabHost[] = [
@@ -275,7 +277,8 @@ const BROKEN: Record<string, { config: string; error: RegExp }> = {
  * LuCI's Status page learns why the router's start-up apply did nothing.
  */
 async function refuseBrokenConfigs(): Promise<string> {
-  const ignored = ['etc/config/netboot', 'var/run/netboot'];
+  // The journeys' spool (var/run/dnsmasq) is dnsmasq's script's, written while VMs boot.
+  const ignored = ['etc/config/netboot', 'var/run/netboot', 'var/run/dnsmasq'];
   for (const [kind, { config, error }] of Object.entries(BROKEN)) {
     const before = snapshot(lab!.labRoot, ignored);
     writeNetbootConfig(lab!.labRoot, config);
@@ -369,7 +372,50 @@ const phaseNoCfg: Phase = {
   ],
 };
 
-const runner = new Runner([phaseTftp, phaseSolo, phaseBroken, phaseHttp, phaseBaseline, phaseNoCfg]);
+// ------------------------------------------------- next-boot tasks: a reinstall, no keys
+const TASK_HOST: LabHost = { name: 'pc13', mac: MAC.task, action: 'boot', target: 'disk1' };
+const labConfig = () => readFileSync(join(lab!.labRoot, 'etc/config/netboot'), 'utf8');
+
+const phaseTasks: Phase = {
+  name: 'tasks',
+  setup: () => lab!.publish(site({ hosts: [...HOSTS, TASK_HOST] }), 'dnsmasq-tasks', { beacons: true }),
+  scenarios: [
+    {
+      id: 's15-task',
+      title: 'install task: the installer with no key; dnsmasq\'s events clear the task; the next boot sanboots the own disk with no key',
+      firmware: 'bios',
+      async run() {
+        const set = await netboot(lab!.labRoot, 'task', TASK_HOST.name, 'install', 'linux');
+        expect(set.code, `netboot task: ${set.stdout}${set.stderr}`).toBe(0);
+        expect(labConfig()).toContain("\toption next_action 'install'\n");
+        const spec = { firmware: 'bios' as const, mac: MAC.task, timeoutMs: TIMEOUT.bios };
+        const installer = await lab!.withVm({ ...spec, name: 's15-task' }, async (vm) => {
+          const seconds = await bootTo(vm, initramfsMarker('linux'));
+          expect(vm.serial()).not.toContain('netboot: choose the iSCSI target');
+          return seconds;
+        });
+        // The task's beacon went through dnsmasq's script, procd's stand-in and an apply
+        // (the installer has powered the VM off by now).
+        const t0 = Date.now();
+        const config = await until('the task to be cleared', () => (/next_action/.test(labConfig()) ? undefined : labConfig()), 20_000);
+        const install = { seconds: installer, cleared: installer + (Date.now() - t0) / 1000 };
+        expect(config).toMatch(/\toption last_action 'install'\n\toption last_installer 'linux'\n\toption last_time '\d+'\n/);
+        const next = await lab!.withVm({ ...spec, name: 's15-task-next' }, async (vm) => {
+          const seconds = await bootTo(vm, diskMarker('disk1', 'bios'));
+          expect(vm.serial()).not.toContain('netboot: choose the iSCSI target');
+          expect(vm.serial()).not.toContain('initramfs=linux');
+          return seconds;
+        });
+        return {
+          seconds: install.seconds + next,
+          detail: `0 keys: installer at ${install.seconds.toFixed(1)} s, task cleared by ${install.cleared.toFixed(1)} s, next boot on its disk in ${next.toFixed(1)} s`,
+        };
+      },
+    },
+  ],
+};
+
+const runner = new Runner([phaseTftp, phaseSolo, phaseBroken, phaseHttp, phaseBaseline, phaseNoCfg, phaseTasks]);
 
 describe.skipIf(!lab)('boot lab', () => {
   beforeAll(() => {
@@ -411,6 +457,7 @@ describe.skipIf(!lab)('boot lab', () => {
     ['s12-nocfg', '12. without boot.ipxe.cfg the PC tries three times, then goes on to its next boot device'],
     ['s13-guest', '13. a PC on a network that is not in netboot.main.interfaces gets no boot file'],
     ['s14-httpboot', '14. UEFI HTTP Boot (PXE off): the loader over HTTP from boot_url, then the host script, then sanboot'],
+    ['s15-task', '15. an install task runs the installer with no key, is cleared from the real TFTP event, and the next boot boots the disk'],
     ['check', 'netboot check passes against the running lab'],
     ['baseline', "baseline: the seed's hand-written menu"],
   ];

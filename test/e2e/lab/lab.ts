@@ -20,6 +20,8 @@ import {
   type Publish,
 } from './netboot';
 import { Netns } from './netns';
+import { jshnStandIn } from './jshn';
+import { procdStandIn } from './procd';
 import { run, type RunResult } from './proc';
 import { Vm, type VmSpec } from './qemu';
 import { Tgt } from './tgt';
@@ -126,7 +128,12 @@ export class Lab {
    * then restarts dnsmasq with the DHCP side. With `apply`, that is the translation of
    * the /etc/config/dhcp sections netboot wrote; with `render`, the boot-lab options.
    */
-  async publish(site: LabSite, dnsmasqName: string): Promise<void> {
+  /**
+   * `beacons`: dnsmasq sees the TFTP root where the router has it (TFTP_ROOT, so its
+   * events carry the router's paths) and its script's `ubus` is procd's stand-in
+   * (lab/procd.ts), so beacons that change the config get applied as on a router.
+   */
+  async publish(site: LabSite, dnsmasqName: string, opts: { beacons?: boolean } = {}): Promise<void> {
     writeNetbootConfig(this.labRoot, netbootConfig(site));
     if (!this.bootloadersInstalled) {
       await installBootloaders(this.labRoot, this.cli.bootloaders);
@@ -136,21 +143,24 @@ export class Lab {
     const dhcp = this.mode === 'apply' ? readFileSync(join(this.labRoot, 'etc/config/dhcp'), 'utf8') : '';
     // dnsmasq's --dhcp-script as on a router: OpenWrt's dhcp-script.sh (transcribed),
     // sourcing netboot's script from the package, its journey spool under the
-    // lab's router folder. Without jshn (OWRT_PREFIX) it spools nothing; it must
-    // say nothing either way.
-    const openwrtScript = openwrtDhcpScript(join(this.workDir, 'openwrt'), OWRT_PREFIX ?? '/usr');
+    // lab's router folder, with OpenWrt's jshn (OWRT_PREFIX) or else a stand-in
+    // (lab/jshn.ts). It must say nothing.
+    const prefix = OWRT_PREFIX ?? jshnStandIn(join(this.workDir, 'jshn'));
+    const openwrtScript = openwrtDhcpScript(join(this.workDir, 'openwrt'), prefix);
     const { USER_DHCPSCRIPT } = dnsmasqEnv(dhcp);
     const boot =
       this.mode === 'apply'
-        ? translateDhcp(dhcp, (p) => (p === OPENWRT_DHCP_SCRIPT ? openwrtScript : join(this.labRoot, p)), HAS_HANDLER, LAB_NETWORKS)
+        ? translateDhcp(dhcp, (p) => (p === OPENWRT_DHCP_SCRIPT ? openwrtScript : opts.beacons && p === TFTP_ROOT ? p : join(this.labRoot, p)), HAS_HANDLER, LAB_NETWORKS)
         : chainloadLines({
             tftpRoot: this.tftpRoot,
             ipxeBoot: site.httpUrl ? `${site.httpUrl}menu.ipxe` : 'netboot/menu.ipxe',
             bios: 'undionly.kpxe',
             efi: site.efiLoader,
           });
-    const env = USER_DHCPSCRIPT ? { ...process.env, USER_DHCPSCRIPT: netbootDhcpScript(join(this.workDir, 'netboot'), OWRT_PREFIX ?? '/usr', this.labRoot) } : undefined;
-    await this.useDnsmasq(dnsmasqName, [...labNetworkLines(this.workDir, this.mode === 'render'), ...boot], env);
+    const env: NodeJS.ProcessEnv | undefined = USER_DHCPSCRIPT ? { ...process.env, USER_DHCPSCRIPT: netbootDhcpScript(join(this.workDir, 'netboot'), prefix, this.labRoot) } : undefined;
+    // jshn.sh runs the jshn command (OWRT_PREFIX/bin); the beacons' `ubus` comes first.
+    if (env) env.PATH = [...(opts.beacons ? [procdStandIn(join(this.workDir, 'procd'), this.labRoot).bin] : []), join(prefix, 'bin'), env.PATH].join(':');
+    await this.useDnsmasq(dnsmasqName, [...labNetworkLines(this.workDir, this.mode === 'render'), ...boot], env, opts.beacons ? [[this.tftpRoot, TFTP_ROOT]] : []);
   }
 
   /**
@@ -176,11 +186,11 @@ export class Lab {
   }
 
   /** (Re)starts dnsmasq with the given config lines. */
-  async useDnsmasq(name: string, lines: string[], env?: NodeJS.ProcessEnv): Promise<Dnsmasq> {
+  async useDnsmasq(name: string, lines: string[], env?: NodeJS.ProcessEnv, binds: [string, string][] = []): Promise<Dnsmasq> {
     if (!this.ns) throw new Error('lab not started');
     await this.dnsmasq?.stop();
     this.dnsmasq = undefined;
-    this.dnsmasq = await Dnsmasq.start(this.ns, this.workDir, name, lines, { env });
+    this.dnsmasq = await Dnsmasq.start(this.ns, this.workDir, name, lines, { env, binds });
     return this.dnsmasq;
   }
 
