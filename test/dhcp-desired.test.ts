@@ -105,6 +105,27 @@ describe('UEFI HTTP Boot clients (client-arch 16, 19)', () => {
     ]);
   });
 
+  it('validate --json and status --json carry that line as http_boot, with the folder the loaders come from', () => {
+    const json = (root: string, command: string) => JSON.parse(netboot(['--root', root, command, '--json']).stdout) as { http_boot: { url: string | null; message: string } | null };
+    const line = (root: string) => netboot(['--root', root, 'validate']).stdout.split('\n').find((l) => /HTTP Boot/.test(l))!.replace(/^netboot: /, '');
+    const unset = makeRoot({ netboot: BASE, dhcp: DHCP });
+    expect(json(unset, 'validate').http_boot).toEqual({ url: null, message: line(unset) });
+    expect(json(unset, 'status').http_boot).toEqual(json(unset, 'validate').http_boot);
+    const set = makeRoot({ netboot: withOption('main', 'boot_url', 'http://192.168.1.1/tftp'), dhcp: DHCP });
+    expect(json(set, 'validate').http_boot).toEqual({
+      url: 'http://192.168.1.1/tftp/',
+      message: 'UEFI HTTP Boot clients get http://192.168.1.1/tftp/snponly.efi (arm64: http://192.168.1.1/tftp/arm64/snponly.efi), from boot_url',
+    });
+    expect(line(set)).toBe(json(set, 'validate').http_boot!.message);
+    // No boot options at all: nothing to say about HTTP Boot, as text validate says nothing.
+    for (const netbootText of [withOption('main', 'enabled', '0'), withOption('main', 'boot_url', 'ftp://x/')]) {
+      const root = makeRoot({ netboot: netbootText, dhcp: DHCP });
+      expect(json(root, 'validate').http_boot).toBeNull();
+      expect(json(root, 'status').http_boot).toBeNull();
+      expect(netboot(['--root', root, 'validate']).stdout).not.toMatch(/HTTP Boot/);
+    }
+  });
+
   it('get the loader as a URL under boot_url, with option 60 HTTPClient; iPXE clients are excluded by tag', () => {
     const d = desiredDhcp(model(withOption('main', 'boot_url', 'http://192.168.1.1/tftp')), dhcp());
     expect(http(d.sections)).toEqual([

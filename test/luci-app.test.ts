@@ -6,7 +6,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkBaseUrl, checkHostname, checkInt, checkIqn, checkMac, checkPort, checkServer, checkTftpFile, checkTftpRoot, checkUrl, type Checked } from '../src/config/values';
+import { checkBaseUrl, checkHostname, checkHttpBaseUrl, checkInt, checkIqn, checkMac, checkPort, checkServer, checkTftpFile, checkTftpRoot, checkUrl, type Checked } from '../src/config/values';
+import { loadConfig } from '../src/config/load';
 import { fixedImages, imageName, imageProblem } from '../src/ipxe/images';
 import { textProblem } from '../src/ipxe/escape';
 import {
@@ -29,7 +30,7 @@ import {
 const read = (file: string) => readFileSync(join(APP, file), 'utf8');
 const VIEWS = ['settings', 'targets', 'installers', 'hosts', 'status'];
 // Classes luci-base ships (modules/luci-base/htdocs/luci-static/resources).
-const LUCI_BASE_CLASSES = ['baseclass', 'dom', 'form', 'poll', 'rpc', 'uci', 'ui', 'view'];
+const LUCI_BASE_CLASSES = ['baseclass', 'dom', 'form', 'poll', 'rpc', 'tools.widgets', 'uci', 'ui', 'view'];
 
 interface Acl {
   [group: string]: {
@@ -114,9 +115,9 @@ describe('ACL', () => {
     expect(pairs(a.write.ubus)).toEqual(['netboot.apply', 'netboot.task', 'netboot.wake']);
   });
 
-  it('reads uci netboot and dhcp, writes only netboot, and has no file, exec or cgi-io scope', () => {
+  it('reads uci netboot, dhcp and network (Settings picks networks with LuCI’s NetworkSelect), writes only netboot, and has no file, exec or cgi-io scope', () => {
     const a = acl()['luci-app-netboot']!;
-    expect(a.read.uci).toEqual(['netboot', 'dhcp']);
+    expect(a.read.uci).toEqual(['netboot', 'dhcp', 'network']);
     expect(a.write.uci).toEqual(['netboot']);
     expect(Object.keys(a.read).sort()).toEqual(['ubus', 'uci']);
     expect(Object.keys(a.write).sort()).toEqual(['ubus', 'uci']);
@@ -127,6 +128,30 @@ describe('ACL', () => {
       [...read(file).matchAll(/uci\.\w+\(\s*(?:\[\s*)?'(\w+)'(?:\s*,\s*'(\w+)'\s*\])?/g)].flatMap((m) => m.slice(1).filter(Boolean)),
     );
     expect(new Set(packages)).toEqual(new Set(['netboot', 'dhcp']));
+  });
+});
+
+describe('Settings', () => {
+  // Every option netboot reads from netboot.main, found by handing loadConfig a section that notes each read.
+  const readByNetboot = () => {
+    const read = new Set<string>();
+    const options = new (class extends Map<string, string> {
+      override get(key: string) {
+        read.add(key);
+        return super.get(key);
+      }
+    })();
+    loadConfig({ name: 'netboot', sections: [{ type: 'netboot', name: 'main', anonymous: false, options }] });
+    return read;
+  };
+  const fields = () => {
+    const source = read('htdocs/luci-static/resources/view/netboot/settings.js');
+    return new Set([...source.matchAll(/taboption\('\w+', [\w.]+, '(\w+)'|\[ '(bootloader_\w+)', _\(/g)].map((m) => m[1] ?? m[2]!));
+  };
+
+  it('has a field for every option netboot reads in netboot.main, and none it does not read', () => {
+    // registration (anyone on a served network may add a host) is switched on by hand for now.
+    expect(fields()).toEqual(new Set([...readByNetboot()].filter((o) => o !== 'registration')));
   });
 });
 
@@ -219,6 +244,11 @@ describe('the form’s checks (netboot/validate.js) agree with netboot’s own',
     expect(checks.baseUrl!(v)).toBe(n.ok ? true : `Use ${n.allowed}`);
   });
 
+  it.each([
+    'http://192.168.1.1/tftp/', 'https://router/tftp', 'HTTP://router/tftp/', 'tftp://192.168.1.1/', 'http://192.168.1.1/{arch}/', 'http://192.168.1.1/a,b/',
+    'http://x/?a=1', 'http://x/#a', 'http://x/a b/', 'http://', 'router/tftp/',
+  ])('boot URL %s', (v) => same(checks.bootUrl!(v), checkHttpBaseUrl(v)));
+
   it.each(['192.168.1.10', '[fe80::1]', 'nas.lan', '300.1.1.1', '1.2.3', 'bad_name', '-x'])('server %s', (v) => same(checks.server!(v), checkServer(v)));
   it.each(['desk', 'lab-pc.lan', 'bad_name', '-x'])('host name %s', (v) => same(checks.hostname!(v), checkHostname(v)));
   it.each(['0', '3260', '65535', '65536', '-1', 'x', '1.5'])('port %s', (v) => same(checks.port!(v), checkPort(v)));
@@ -252,7 +282,7 @@ describe('the form’s checks (netboot/validate.js) agree with netboot’s own',
   });
 
   it('an empty field is an unset option, accepted by every value check', () => {
-    for (const name of ['mac', 'iqn', 'iqnTemplate', 'url', 'baseUrl', 'server', 'hostname', 'port', 'lun', 'timeout', 'tftpRoot', 'tftpFile', 'text']) {
+    for (const name of ['mac', 'iqn', 'iqnTemplate', 'url', 'baseUrl', 'bootUrl', 'server', 'hostname', 'port', 'lun', 'timeout', 'tftpRoot', 'tftpFile', 'text']) {
       expect(checks[name]!(''), name).toBe(true);
     }
   });

@@ -43,7 +43,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BlobmsgInputTable, UbusClient, UbusError } from '../src/ubus';
 import { ACL_FILE, HTDOCS, MENU_FILE, parsePo, ZH_PO_FILE } from './luci-source';
 import { dnsmasqScript, startUserland, until, type Userland } from './helpers/owrt';
-import { netboot } from './helpers/bundle';
+import { makeRoot, netboot } from './helpers/bundle';
+import { withOption } from './helpers/config';
 
 const LUCI = process.env.LUCI_ROOT;
 const PREFIX = process.env.OWRT_PREFIX;
@@ -91,6 +92,7 @@ const BOOTS = [
 ];
 
 const NO_DNSMASQ = 'nothing was changed: dhcp: no "config dnsmasq" section in /etc/config/dhcp: netboot needs dnsmasq as the DHCP and TFTP server';
+const NETWORK = ['lan', 'guest'].map((n, i) => `config interface '${n}'\n\toption proto 'static'\n\toption ipaddr '192.168.${i + 1}.1'\n\toption netmask '255.255.255.0'\n`).join('\n');
 /** The example's dhcp file without its `config dnsmasq` section, which netboot refuses to apply to. */
 const withoutDnsmasq = (dhcp: string) => dhcp.replace(/^config dnsmasq\n(\t.*\n)*\n/m, '');
 
@@ -378,6 +380,8 @@ suite(title, () => {
       ...['unauthenticated', 'luci-base', 'luci-app-netboot'].flatMap((g) => [`\tlist read '${g}'`, `\tlist write '${g}'`]), '',
     ].join('\n'));
     cpSync(join(LUCI!, 'modules/luci-base/root/etc/config/luci'), join(config, 'luci'));
+    // Its networks, which Settings offers to serve (OpenWrt's default lan, and a guest network).
+    writeFileSync(join(config, 'network'), NETWORK);
 
     const acls = join(dir, 'acl.d');
     mkdirSync(acls);
@@ -743,5 +747,49 @@ suite(title, () => {
     await page.until('the apply notification', "!!document.querySelector('.alert-message.info, .alert-message.danger')");
     expect(await page.text('.alert-message.info p')).toMatch(/^applied: 1 file change\(s\)/);
     expect(readFileSync(join(router, 'srv/tftp/netboot/hosts/52-54-00-9a-0b-1c.ipxe'), 'utf8')).toMatch(/\nset nb-action boot\nset nb-target lab\n/);
+  }, 60_000);
+
+  it('settings: networks and the HTTP boot loaders’ URL; a bad URL is refused in the CLI’s words; after Save & Apply, Status says what HTTP Boot clients get and Apply serves the guest network', async () => {
+    // The wake test took the network config away; guest gets its DHCP section, as OpenWrt's guest-network recipe makes it.
+    writeFileSync(join(router, 'etc/config/network'), NETWORK);
+    writeFileSync(dhcpFile, `${readFileSync(dhcpFile, 'utf8')}\nconfig dhcp 'guest'\n\toption interface 'guest'\n\toption start '100'\n\toption limit '50'\n`);
+    await page.open(url('settings'), READY.settings);
+    const networks = '[data-name="interfaces"] .cbi-dropdown';
+    const choices = () => page.eval<[string, boolean][]>(`[...document.querySelectorAll('${networks} li[data-value]')].map((li) => [li.dataset.value, li.hasAttribute('selected')])`);
+    // Unset, netboot serves lan: the picker shows that.
+    expect(await choices()).toEqual([['guest', false], ['lan', true]]);
+
+    const bootUrl = '#widget\\.cbid\\.netboot\\.main\\.boot_url';
+    const tooltip = () => page.eval<string | null>("document.getElementById('widget.cbid.netboot.main.boot_url').getAttribute('data-tooltip')");
+    const bad = 'ftp://192.168.1.1/tftp/';
+    const cli = netboot(['--root', makeRoot({ netboot: withOption('main', 'boot_url', bad) }), 'validate']);
+    const refusal = new RegExp(`^error: netboot\\.main\\.boot_url: "${bad}" is not allowed; use (.*)$`, 'm').exec(cli.stderr);
+    expect(refusal, cli.stderr).not.toBeNull();
+    await page.type(bootUrl, bad);
+    expect(await tooltip()).toBe(`Use ${refusal![1]}`);
+    await page.type(bootUrl, 'http://192.168.1.1/tftp/');
+    expect(await tooltip()).toBeNull();
+    await page.click(`${networks} .open`);
+    await page.click(`${networks} li[data-value="guest"]`);
+    await page.click('.cbi-map h2');
+    expect(await choices()).toEqual([['guest', true], ['lan', true]]);
+
+    await page.click('.cbi-page-actions .cbi-button-apply');
+    await page.until('the confirmed apply', "document.body.textContent.includes('Configuration changes applied.')", 30_000);
+    const saved = readFileSync(join(router, 'etc/config/netboot'), 'utf8');
+    expect(saved).toMatch(/^config netboot 'main'\n(\t.*\n)*\tlist interfaces 'lan'\n\tlist interfaces 'guest'\n/m);
+    expect(saved).toMatch(/^config netboot 'main'\n(\t.*\n)*\toption boot_url 'http:\/\/192\.168\.1\.1\/tftp\/'\n/m);
+
+    await page.open(url('status'), READY.status);
+    const line = netboot(['--root', router, 'validate']).stdout.split('\n').find((l) => l.includes('HTTP Boot'))!.replace(/^netboot: /, '');
+    expect(line).toBe('UEFI HTTP Boot clients get http://192.168.1.1/tftp/snponly.efi (arm64: http://192.168.1.1/tftp/arm64/snponly.efi), from boot_url');
+    expect(await rows('#netboot-overview')).toContainEqual(['UEFI HTTP Boot', line]);
+    expect(replies.get('status')!.http_boot).toEqual({ url: 'http://192.168.1.1/tftp/', message: line });
+    await page.click('#netboot-apply');
+    await page.until('the apply notification', "!!document.querySelector('.alert-message.info, .alert-message.danger')");
+    expect(await page.text('.alert-message.info p')).toMatch(/^applied: /);
+    const dhcp = readFileSync(dhcpFile, 'utf8');
+    expect(dhcp).toMatch(/^config boot 'netboot_boot_bios_guest'\n(\t.*\n)*\toption networkid 'netboot_bios,tag:!netboot_ipxe,tag:guest'\n/m);
+    expect(dhcp).toMatch(/^config boot 'netboot_boot_http64'\n(\t.*\n)*\toption filename 'http:\/\/192\.168\.1\.1\/tftp\/snponly\.efi'\n/m);
   }, 60_000);
 });

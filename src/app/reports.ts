@@ -2,11 +2,23 @@
 // CLI prints them with --json and as text; the rpcd plugin returns them.
 
 import type { Problem } from '../config/model';
+import { httpBoot, httpBootLine } from '../dhcp/http-boot';
 import { changeCount } from '../dhcp/plan';
 import type { LastApply } from './last-apply';
 import type { State } from './state';
 
-export const validateReport = (s: State) => ({ valid: !s.errors.length, errors: s.errors, warnings: s.warnings });
+/**
+ * What UEFI HTTP Boot clients get: the folder they fetch their loader from
+ * (null when none) and validate's line saying it, or why nothing. null while
+ * netboot offers no boot options at all (errors, or disabled).
+ */
+export function httpBootReport(s: State): { url: string | null; message: string } | null {
+  const settings = s.model?.settings;
+  if (!settings?.enabled) return null;
+  return { url: httpBoot(settings).base ?? null, message: httpBootLine(settings) };
+}
+
+export const validateReport = (s: State) => ({ valid: !s.errors.length, errors: s.errors, warnings: s.warnings, http_boot: httpBootReport(s) });
 
 export function planReport(s: State) {
   return {
@@ -38,6 +50,7 @@ export function statusReport(s: State, lastApply: LastApply | null) {
     targets: m?.targets.map((t) => ({ name: t.name, title: t.title, iqn: t.iqn, server: t.server, port: t.port, lun: t.lun, chap: !!t.chap })) ?? [],
     installers: m?.installers.map((i) => ({ name: i.name, title: i.title, kind: i.spec.kind })) ?? [],
     hosts: m?.hosts.map((h) => ({ name: h.name, mac: h.mac, target: h.target ?? null, action: h.action })) ?? [],
+    http_boot: httpBootReport(s),
     errors: s.errors,
     warnings: s.warnings,
     last_apply: lastApply,

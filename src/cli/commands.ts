@@ -4,9 +4,8 @@ import { checkReport, operations, previewScript } from '../app/operations';
 import { wake } from '../app/wake';
 import { hostsReport, setTask, type HostJson } from '../app/tasks';
 import { readLastApply } from '../app/last-apply';
-import { planReport, problemLine, statusReport, validateReport } from '../app/reports';
+import { httpBootReport, planReport, problemLine, statusReport, validateReport } from '../app/reports';
 import { computeState, readState, type AppContext, type State } from '../app/state';
-import { httpBootLine } from '../dhcp/http-boot';
 import { changeCount } from '../dhcp/plan';
 import { openDhcpBackend } from '../dhcp/select';
 import { applyFilePlan } from '../fs/apply';
@@ -91,7 +90,8 @@ export const commands: Record<CommandName, (a: Args) => Promise<number>> = {
     if (!report(s)) return 1;
     const m = s.model!;
     out(`netboot: the config is valid: ${m.targets.length} targets, ${m.installers.length} installers, ${m.hosts.length} hosts${m.settings.enabled ? '' : ' (disabled)'}`);
-    if (m.settings.enabled) out(`netboot: ${httpBootLine(m.settings)}`);
+    const httpBoot = httpBootReport(s);
+    if (httpBoot) out(`netboot: ${httpBoot.message}`);
     return 0;
   },
 

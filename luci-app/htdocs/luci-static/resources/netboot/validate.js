@@ -34,6 +34,7 @@ const FIXED_IMAGES = {
 
 const IQN_RULE = () => _('an iSCSI name per RFC 3720: iqn.YYYY-MM.reversed.domain[:unique] (letters, digits, ".", "-", ":"), eui.<16 hex digits> or naa.<16 or 32 hex digits>, at most 223 characters');
 const URL_RULE = () => _('an http://, https:// or tftp:// URL with a host, without spaces or commas');
+const HTTP_FOLDER_RULE = () => _('an http:// (or https://) URL of the folder where the router serves the TFTP root, like http://192.168.1.1/tftp/, without spaces, commas, "?", "#" or "{"');
 const TEXT_RULE = () => _('Must be printable ASCII without "${", without a word that starts with "#" or is "||", "&&" or ";", and not ending in "\\" or "$"');
 
 function wholeNumber(value, min, max, rule) {
@@ -189,6 +190,14 @@ return baseclass.extend({
 			return problem;
 
 		return /[?#]/.test(value) ? _('Use %s, and without "?" or "#" (it is a folder)').format(URL_RULE()) : true;
+	},
+
+	/** Where UEFI HTTP Boot firmware fetches the loaders: it speaks only HTTP, and nothing fills in {arch} for it. */
+	bootUrl(value) {
+		if (value === '' || (this.url(value) === true && !/[?#{]/.test(value) && /^https?:\/\//i.test(value)))
+			return true;
+
+		return _('Use %s').format(HTTP_FOLDER_RULE());
 	},
 
 	isAbsoluteUrl(value) {

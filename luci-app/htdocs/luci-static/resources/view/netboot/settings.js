@@ -2,6 +2,7 @@
 'require view';
 'require form';
 'require uci';
+'require tools.widgets as widgets';
 'require netboot.validate as check';
 
 return view.extend({
@@ -35,6 +36,22 @@ return view.extend({
 		o.default = '1';
 		o.rmempty = false;
 
+		o = s.taboption('general', widgets.NetworkSelect, 'interfaces', _('Networks'),
+			_('The networks whose DHCP clients get boot options; a PC on another network gets its address and nothing else.'));
+		o.multiple = true;
+		o.nocreate = true;
+		o.rmempty = false;
+		// netboot serves lan while the list is unset; shown as the value, an
+		// untouched form does not write it.
+		o.cfgvalue = (sid) => uci.get('netboot', sid, 'interfaces') || [ 'lan' ];
+		// The picker lists networks alphabetically; the ones netboot already
+		// serves stay first, so their DHCP boot entries keep their names.
+		o.write = function(sid, value) {
+			const before = L.toArray(this.cfgvalue(sid));
+
+			uci.set('netboot', sid, 'interfaces', before.filter((n) => value.includes(n)).concat(value.filter((n) => !before.includes(n))));
+		};
+
 		o = s.taboption('general', form.Value, 'tftp_root', _('TFTP root'),
 			_('netboot writes its menus into the folder netboot/ here and owns nothing else in it.'));
 		o.placeholder = tftpDefault;
@@ -53,9 +70,14 @@ return view.extend({
 		o.default = 'exit';
 
 		o = s.taboption('general', form.Value, 'http_url', _('HTTP menus'),
-			_('Optional: a web server that serves the TFTP root\'s netboot/ folder. iPXE then loads the menus over HTTP, which is faster than TFTP.'));
-		o.placeholder = 'http://192.168.1.1/netboot/';
+			_('Optional: the netboot/ folder of the TFTP root on a web server that serves the whole TFTP root, like http://192.168.1.1/tftp/netboot/ after "ln -s /srv/tftp /www/tftp" on the router. iPXE then loads the menus over HTTP, which is faster than TFTP, and UEFI HTTP Boot clients get their boot loader from the folder above.'));
+		o.placeholder = 'http://192.168.1.1/tftp/netboot/';
 		o.validate = (sid, value) => check.baseUrl(value);
+
+		o = s.taboption('general', form.Value, 'boot_url', _('HTTP boot loaders'),
+			_('Optional: where the router serves the whole TFTP root over HTTP, like http://192.168.1.1/tftp/ after "ln -s /srv/tftp /www/tftp". UEFI HTTP Boot clients get their boot loader from here. Unset, netboot takes the folder above the HTTP menus when those end in netboot/.'));
+		o.placeholder = 'http://192.168.1.1/tftp/';
+		o.validate = (sid, value) => check.bootUrl(value);
 
 		o = s.taboption('nas', form.Value, 'iscsi_server', _('iSCSI portal'),
 			_('The NAS that holds the iSCSI targets. A target may name another server.'));

@@ -102,6 +102,7 @@ return view.extend({
 				[ _('DHCP boot options'), (status.dhcp_current == null) ? E('em', [ _('unknown') ])
 					: badge(status.dhcp_current, status.dhcp_current ? _('current') : _('out of date')) ],
 				[ _('Targets, installers, hosts'), '%d / %d / %d'.format(status.targets.length, status.installers.length, status.hosts.length) ],
+				[ _('UEFI HTTP Boot'), status.http_boot ? status.http_boot.message : E('em', [ _('no boot options are offered') ]) ],
 				[ _('Last apply'), last ? E('span', [ badge(last.ok, last.ok ? _('ok') : _('failed')), ' ', when(last.time), E('br'), last.message ])
 					: E('em', [ _('never') ]) ]
 			], '')
