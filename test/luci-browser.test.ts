@@ -750,7 +750,7 @@ suite(title, () => {
   }, 60_000);
 
   it('settings: networks and the HTTP boot loaders’ URL; a bad URL is refused in the CLI’s words; after Save & Apply, Status says what HTTP Boot clients get and Apply serves the guest network', async () => {
-    // The wake test took the network config away; guest gets its DHCP section, as OpenWrt's guest-network recipe makes it.
+    // The Wake tests took the network config away; guest gets its DHCP section, as OpenWrt's guest-network recipe makes it.
     writeFileSync(join(router, 'etc/config/network'), NETWORK);
     writeFileSync(dhcpFile, `${readFileSync(dhcpFile, 'utf8')}\nconfig dhcp 'guest'\n\toption interface 'guest'\n\toption start '100'\n\toption limit '50'\n`);
     await page.open(url('settings'), READY.settings);
