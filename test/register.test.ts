@@ -157,6 +157,13 @@ describe('requests from the spool', () => {
     expect(twice.log.answers).toEqual([expect.objectContaining({ attempt: '0x8', ok: true })]);
   });
 
+  it('refuses every request while the config does not parse', () => {
+    expect(register(EMPTY_LOG, spool(at(NOW, dhcp(vendorClass('0x5', 'disk1', 'x')))), undefined, undefined, NOW)).toEqual({
+      hosts: [],
+      log: { until: NOW, answers: [expect.objectContaining({ ok: false, message: expect.stringContaining('config has errors') })] },
+    });
+  });
+
   it('answers a request it could not read', () => {
     expect(run(spool(at(NOW, dhcp(`${REQUEST_PREFIX}0x5:disk1:zz`)))).log.answers).toEqual([
       { mac: MAC, attempt: '0x5', ok: false, time: NOW, message: 'registration refused: the name in the request was not hex' },

@@ -43,6 +43,8 @@ function refuse(req: { mac: string; attempt: string }, time: number, why: string
   return { answer: { mac: req.mac, attempt: req.attempt, ok: false, time, message: `registration refused: ${why}` } };
 }
 
+const CONFIG_ERRORS = 'the router\'s netboot config has errors ("netboot validate" says which); nothing was changed';
+
 /** The section name for a host name: uci allows letters, digits and "_" only. */
 export const sectionName = (name: string) => name.replaceAll('-', '_');
 
@@ -53,7 +55,7 @@ export const sectionName = (name: string) => name.replaceAll('-', '_');
 export function decide(netboot: UciPackage, dhcp: UciPackage | undefined, req: RegisterRequest, time: number): Decision {
   const current = loadConfig(netboot, dhcp);
   const m = current.model;
-  if (!m) return refuse(req, time, 'the router\'s netboot config has errors ("netboot validate" says which); nothing was changed');
+  if (!m) return refuse(req, time, CONFIG_ERRORS);
   if (!m.settings.registration) return refuse(req, time, 'registration is off on the router (netboot.main.registration)');
   const known = m.hosts.find((h) => h.mac === req.mac);
   if (known) return refuse(req, time, `this PC is already the host ${known.name}`);
@@ -112,8 +114,9 @@ export interface Registration {
  * Answers the requests in the spool that are newer than the log's mark and
  * younger than REQUEST_TTL_MS at `now`, each against the config with the
  * hosts added before it (two PCs asking for one name: the first gets it).
+ * `netboot` is undefined when the file does not parse: every request is refused.
  */
-export function register(log: RegisterLog, events: SpooledEvent[], netboot: UciPackage, dhcp: UciPackage | undefined, now: number): Registration {
+export function register(log: RegisterLog, events: SpooledEvent[], netboot: UciPackage | undefined, dhcp: UciPackage | undefined, now: number): Registration {
   const hosts: UciSection[] = [];
   const answers = new Map(log.answers.map((a) => [a.mac, a]));
   let until = log.until;
@@ -123,7 +126,10 @@ export function register(log: RegisterLog, events: SpooledEvent[], netboot: UciP
     if (!req) continue;
     until = Math.max(until, time);
     if (time < now - REQUEST_TTL_MS || answers.get(req.mac)?.attempt === req.attempt) continue;
-    const d = 'unreadable' in req ? refuse(req, time, req.unreadable) : decide({ ...netboot, sections: [...netboot.sections, ...hosts] }, dhcp, req, time);
+    const d =
+      'unreadable' in req ? refuse(req, time, req.unreadable)
+      : !netboot ? refuse(req, time, CONFIG_ERRORS)
+      : decide({ ...netboot, sections: [...netboot.sections, ...hosts] }, dhcp, req, time);
     if (d.host) hosts.push(d.host);
     answers.delete(req.mac);
     answers.set(req.mac, d.answer);
