@@ -26,7 +26,9 @@ import { DHCP_SCRIPT } from '../src/dhcp/desired';
 import { Dnsmasq } from './e2e/lab/dnsmasq';
 import { run } from './e2e/lab/proc';
 import { dnsmasqEnv, OPENWRT_DHCP_SCRIPT, translateDhcp } from './e2e/lab/uci-dhcp';
-import { BASE } from './helpers/config';
+import { BASE, withOption } from './helpers/config';
+import { vendorClass } from './helpers/register';
+import { hostFile, registerFile } from '../src/ipxe/render';
 import { BUNDLE, makeRoot, netboot, pluginCall } from './helpers/bundle';
 import { HAS_HANDLER, netbootDhcpScript, openwrtDhcpScript } from './helpers/openwrt-dhcp-script';
 import { OWRT_PREFIX, startUserland, until, type Userland } from './helpers/owrt';
@@ -156,7 +158,13 @@ describe.skipIf(missing.length)(`boot journeys from a real dnsmasq through OpenW
     expect(dnsmasq!.log()).not.toMatch(/dnsmasq-script/);
   }, 60_000);
 
-  it.skipIf(!HAS_PROCD)("a task's beacon raises procd's netboot.beacon event, whose trigger applies: the task is cleared and recorded", async () => {
+  /**
+   * The real ubusd and procd holding netboot's service as its init script
+   * leaves it, once for the tests that need it; the script's `ubus` reaches them.
+   */
+  let procd: { reloads: () => number; applied: () => string } | undefined;
+  async function procdRunsApply() {
+    if (procd) return procd;
     const initd = join(dir, 'init.d');
     const calls = join(dir, 'init-calls');
     mkdirSync(initd);
@@ -181,6 +189,13 @@ describe.skipIf(missing.length)(`boot journeys from a real dnsmasq through OpenW
       triggers: [['config.change', ['if', ['eq', 'package', 'netboot'], reload], 1000], ['netboot.beacon', [reload], 1000]],
     }));
     const reloads = () => (existsSync(calls) ? readFileSync(calls, 'utf8').split('\n').filter((l) => l === 'reload').length : 0);
+    const applied = () => (existsSync(join(dir, 'apply.log')) ? readFileSync(join(dir, 'apply.log'), 'utf8') : '');
+    procd = { reloads, applied };
+    return procd;
+  }
+
+  it.skipIf(!HAS_PROCD)("a task's beacon raises procd's netboot.beacon event, whose trigger applies: the task is cleared and recorded", async () => {
+    const { reloads } = await procdRunsApply();
 
     const since = Math.floor(Date.now() / 1000) - 60;
     const config = join(router, 'etc/config/netboot');
@@ -212,6 +227,37 @@ describe.skipIf(missing.length)(`boot journeys from a real dnsmasq through OpenW
     // The apply re-rendered: the host is back to its own action, the beacon gone.
     expect(readFileSync(join(router, 'srv/tftp/netboot/hosts/52-54-00-00-00-01.ipxe'), 'utf8')).not.toContain('nb-task');
     expect(existsSync(join(router, 'srv/tftp', beacon))).toBe(false);
+    expect(dnsmasq!.log()).not.toMatch(/dnsmasq-script/);
+  }, 90_000);
+
+  it.skipIf(!HAS_PROCD)('a registration request in the DHCP vendor class raises the event too: apply adds the host and answers the PC, or says why not', async () => {
+    const { reloads, applied } = await procdRunsApply();
+    const config = join(router, 'etc/config/netboot');
+    writeFileSync(config, withOption('main', 'registration', '1', readFileSync(config, 'utf8')));
+    expect(netboot(['--root', router, 'apply']).status).toBe(0);
+    const before = reloads();
+    const answer = (mac: string) => join(router, 'srv/tftp', registerFile(mac));
+    const answered = (mac: string) => until(`the answer to ${mac}`, () => (existsSync(answer(mac)) ? readFileSync(answer(mac), 'utf8') : undefined), 20_000);
+
+    // What the menu's `dhcp` sends after `set vendor-class netboot-register:${unixtime}:...`; iPXE keeps its user class.
+    const pc = '52:54:00:00:00:42';
+    await client('dhcp', JSON.stringify({ mac: pc, arch: 0, ipxe: true, vendorclass: vendorClass('0x6b0f6000', 'disk2', 'Lab-PC') }));
+    expect(await answered(pc)).toContain('echo netboot: this PC is now the host lab-pc; it boots Disk two with no key from now on');
+    expect(readFileSync(config, 'utf8')).toContain(`config host 'lab_pc'\n\toption mac '${pc}'\n\toption hostname 'lab-pc'\n\toption target 'disk2'\n\toption action 'boot'\n`);
+    expect(existsSync(join(router, 'srv/tftp', hostFile(pc)))).toBe(true);
+    expect(applied()).toMatch(/registration from 52:54:00:00:00:42: this PC is now the host lab-pc; .*\. applied: 2 file change\(s\), 0 dhcp change\(s\)\n$/);
+
+    // Another PC asking for the same name is told why not, and the config stays as it is.
+    const other = '52:54:00:00:00:43';
+    const text = readFileSync(config, 'utf8');
+    await client('dhcp', JSON.stringify({ mac: other, arch: 0, ipxe: true, vendorclass: vendorClass('0x6b0f6001', 'disk1', 'lab-pc') }));
+    expect(await answered(other)).toContain('echo netboot: registration refused: the name "lab-pc" is taken; type another');
+    expect(readFileSync(config, 'utf8')).toBe(text);
+    expect(reloads()).toBe(before + 2);
+    // An ordinary DHCP exchange raises nothing.
+    await lease(true);
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(reloads()).toBe(before + 2);
     expect(dnsmasq!.log()).not.toMatch(/dnsmasq-script/);
   }, 90_000);
 });

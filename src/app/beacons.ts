@@ -11,6 +11,7 @@ import { spooledBeacons, type Beacon, type SpooledEvent } from '../journeys/spoo
 import { isEmptyStoreEdit, type StoreEdit, type UciStore } from '../store';
 import { taskMeaning } from '../tasks/meaning';
 import type { UciPackage } from '../uci';
+import { answerRequests } from '../register/answer';
 import { readSpool } from './clients';
 
 export interface Meant {
@@ -56,15 +57,16 @@ export function beaconMeanings(input: MeaningInput, meanings = MEANINGS): Meant 
 /**
  * Reads the spool and writes what its beacons mean into /etc/config/netboot
  * through `store`; the notes say what changed. A config that does not load
- * is left alone (validation reports it).
+ * is left alone (validation reports it); registration requests are refused then.
  */
 export async function applyBeacons(root: RouterRoot, store: UciStore, tftpRoot: string, now = Date.now()): Promise<string[]> {
-  const netboot = await store.read('netboot').catch(() => undefined);
-  if (!netboot) return [];
   const spool = readSpool(root, tftpRoot);
+  const netboot = await store.read('netboot').catch(() => undefined);
   const dhcp = await store.read('dhcp').catch(() => undefined);
-  const { edit, notes } = beaconMeanings({ events: spool.events, beacons: spooledBeacons(spool), netboot, dhcp, now });
-  if (isEmptyStoreEdit(edit)) return [];
-  await store.write('netboot', edit);
-  return notes;
+  const { edit, notes } = netboot ? beaconMeanings({ events: spool.events, beacons: spooledBeacons(spool), netboot, dhcp, now }) : { edit: {}, notes: [] };
+  if (!isEmptyStoreEdit(edit)) await store.write('netboot', edit);
+  // Registration answers PCs, so it keeps what it answered apart from the
+  // config (src/register/answer.ts) and is no meaning; after the edit above,
+  // so it sees the config as it now is.
+  return [...(isEmptyStoreEdit(edit) ? [] : notes), ...(await answerRequests(root, store, spool.events, now))];
 }

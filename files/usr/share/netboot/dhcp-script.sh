@@ -13,8 +13,9 @@
 # program but jshn and ubus: it appends the event as one JSON line to the spool
 # that `netboot rpcd call clients` folds into boot journeys (src/journeys/
 # spool.ts), and for a beacon whose meaning changes /etc/config/netboot (a
-# task's start) raises procd's `netboot.beacon` event in the background, whose
-# trigger runs `netboot apply` (src/app/beacons.ts).
+# task's start, a PC asking to be registered) raises procd's
+# `netboot.beacon` event in the background, whose trigger runs `netboot
+# apply` (src/app/beacons.ts).
 (
 	case "$1" in
 	add) netboot_action=add ;;
@@ -85,8 +86,14 @@
 	# service/service.c, service_handle_event); /etc/init.d/netboot's raw trigger
 	# on the type runs `reload` (service/trigger.c). In the background: dnsmasq
 	# waits for this script, and procd coalesces a burst into one run.
+	# A PC's registration request comes as its DHCP vendor class
+	# (src/register/request.ts); for a TFTP event the class is unset.
 	case "$netboot_action:$4" in
-	tftp:*/netboot/beacon/task/*) ubus call service event '{"type":"netboot.beacon","data":{}}' & ;;
+	tftp:*/netboot/beacon/task/*) netboot_beacon=1 ;;
 	esac
+	case "$DNSMASQ_VENDOR_CLASS" in
+	netboot-register:*) netboot_beacon=1 ;;
+	esac
+	[ -z "$netboot_beacon" ] || ubus call service event '{"type":"netboot.beacon","data":{}}' &
 ) </dev/null >/dev/null 2>&1
 :
