@@ -245,7 +245,9 @@ describe.skipIf(missing.length)(`boot journeys from a real dnsmasq through OpenW
     expect(await answered(pc)).toContain('echo netboot: this PC is now the host lab-pc; it boots Disk two with no key from now on');
     expect(readFileSync(config, 'utf8')).toContain(`config host 'lab_pc'\n\toption mac '${pc}'\n\toption hostname 'lab-pc'\n\toption target 'disk2'\n\toption action 'boot'\n`);
     expect(existsSync(join(router, 'srv/tftp', hostFile(pc)))).toBe(true);
-    expect(applied()).toMatch(/registration from 52:54:00:00:00:42: this PC is now the host lab-pc; .*\. applied: 2 file change\(s\), 0 dhcp change\(s\)\n$/);
+    // The apply writes the answer, then reports.
+    const report = await until('the report', () => /^netboot: registration from 52:54:00:00:00:42: .*\n/m.exec(applied())?.[0], 20_000);
+    expect(report).toMatch(/: this PC is now the host lab-pc; .*\. applied: 2 file change\(s\), 0 dhcp change\(s\)\n$/);
 
     // Another PC asking for the same name is told why not, and the config stays as it is.
     const other = '52:54:00:00:00:43';
