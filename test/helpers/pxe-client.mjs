@@ -16,6 +16,8 @@
 // option codes from MdePkg/Include/IndustryStandard/Dhcp.h):
 // option 60 "HTTPClient:Arch:<arch>:UNDI:003000" and its parameter request list
 // (27 bytes, the 25th left 0 there too); the reply's option 60 is printed as "vendor".
+// "vendorclass" replaces the request's option 60, as iPXE's `vendor-class`
+// setting does (dhcp_request_settings in ipxe's dhcp.c).
 
 import dgram from 'node:dgram';
 import { createRequire } from 'node:module';
@@ -47,7 +49,7 @@ function packet(pc, xid, type, extra) {
   const wanted = pc.http ? [1, 2, 3, 4, 5, 6, 12, 13, 15, 17, 18, 22, 23, 28, 40, 41, 42, 43, 50, 51, 54, 58, 59, 60, 0, 67, 97] : [1, 3, 6, 43, 54, 60, 66, 67, 128, 175];
   const opts = [
     ...option(53, [type]),
-    ...option(60, [...Buffer.from(vendor)]),
+    ...option(60, [...Buffer.from(pc.vendorclass ?? vendor)]),
     ...option(93, [pc.arch >> 8, pc.arch & 255]),
     ...option(94, [1, 3, 16]),
     ...(pc.ipxe ? option(77, [...Buffer.from('iPXE')]) : []),
