@@ -4,7 +4,7 @@
 // beacon that has a meaning here, raises procd's `netboot.beacon` event,
 // whose trigger (/etc/init.d/netboot) runs `netboot apply`. The spool keeps
 // its beacons, so each meaning must be idempotent: it edits the config only
-// while something is left to do (a task still set, a host not yet added).
+// while something is left to do (a task still set).
 
 import type { RouterRoot } from '../fs/root';
 import { spooledBeacons, type Beacon, type SpooledEvent } from '../journeys/spool';

@@ -44,6 +44,7 @@ const MAC = {
   guest: mac(0x1f),
   httpBoot: mac(0x20),
   task: mac(0x30),
+  register: mac(0x31),
 };
 
 const HOSTS: LabHost[] = [
@@ -376,10 +377,46 @@ const phaseNoCfg: Phase = {
 const TASK_HOST: LabHost = { name: 'pc13', mac: MAC.task, action: 'boot', target: 'disk1' };
 const labConfig = () => readFileSync(join(lab!.labRoot, 'etc/config/netboot'), 'utf8');
 
+/** What `sendkey` names the keys of a host name. */
+const keysOf = (text: string) => [...text].map((c) => (c === '-' ? 'minus' : c));
+
+// Both ask the router to change its config through dnsmasq's events: one phase,
+// one dnsmasq with procd's stand-in. Registration on changes nothing for known PCs.
 const phaseTasks: Phase = {
   name: 'tasks',
-  setup: () => lab!.publish(site({ hosts: [...HOSTS, TASK_HOST] }), 'dnsmasq-tasks', { beacons: true }),
+  setup: () => lab!.publish(site({ hosts: [...HOSTS, TASK_HOST], registration: true }), 'dnsmasq-tasks', { beacons: true }),
   scenarios: [
+    {
+      id: 's16-register',
+      title: 'unknown PC: r, Disk two, types lab-16; the router adds the host from the DHCP event; the next boot has no key',
+      firmware: 'bios',
+      async run() {
+        const spec = { firmware: 'bios' as const, mac: MAC.register, timeoutMs: TIMEOUT.bios };
+        const first = await lab!.withVm({ ...spec, name: 's16-register' }, async (vm) => {
+          const shown = (text: string) => vm.waitUntil(text, () => (vm.serial().includes(text) ? vm.seconds() : undefined), NB_FAILED);
+          await shown('Register this PC as a new host (r)');
+          await vm.sendKeys('r');
+          await shown('which target is its disk?');
+          await vm.sendKeys('down', 'ret');
+          await shown('Type a host name for this PC');
+          await vm.sendKeys(...keysOf('lab-16'), 'ret');
+          const asked = await shown('Asking the router to register this PC');
+          // Serial wraps at 80 columns: the start of the line is enough.
+          const answered = await shown('netboot: this PC is now the host lab-16;');
+          return { answer: answered - asked, disk: await bootTo(vm, diskMarker('disk2', 'bios')) };
+        });
+        expect(labConfig()).toContain(`config host 'lab_16'\n\toption mac '${MAC.register}'\n\toption hostname 'lab-16'\n\toption target 'disk2'\n\toption action 'boot'\n`);
+        const next = await lab!.withVm({ ...spec, name: 's16-register-next' }, async (vm) => {
+          const seconds = await bootTo(vm, diskMarker('disk2', 'bios'));
+          expect(vm.serial()).not.toContain('netboot: choose the iSCSI target');
+          return seconds;
+        });
+        return {
+          seconds: next,
+          detail: `keys r, down, ret, lab-16, ret; the router's answer ${first.answer.toFixed(1)} s after the request, its disk at ${first.disk.toFixed(1)} s; next boot on its disk in ${next.toFixed(1)} s, no key`,
+        };
+      },
+    },
     {
       id: 's15-task',
       title: 'install task: the installer with no key; dnsmasq\'s events clear the task; the next boot sanboots the own disk with no key',
@@ -458,6 +495,7 @@ describe.skipIf(!lab)('boot lab', () => {
     ['s13-guest', '13. a PC on a network that is not in netboot.main.interfaces gets no boot file'],
     ['s14-httpboot', '14. UEFI HTTP Boot (PXE off): the loader over HTTP from boot_url, then the host script, then sanboot'],
     ['s15-task', '15. an install task runs the installer with no key, is cleared from the real TFTP event, and the next boot boots the disk'],
+    ['s16-register', '16. an unknown PC registers itself from its menu and boots its disk with no key on the next boot'],
     ['check', 'netboot check passes against the running lab'],
     ['baseline', "baseline: the seed's hand-written menu"],
   ];

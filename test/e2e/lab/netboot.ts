@@ -35,6 +35,8 @@ export interface LabSite {
   installerUrl: string;
   targets: LabTarget[];
   hosts: LabHost[];
+  /** Unknown PCs may register themselves from the menu. */
+  registration?: boolean;
   /** Extra raw UCI text, appended verbatim (broken-config scenarios). */
   extra?: string;
 }
@@ -57,6 +59,7 @@ export function netbootConfig(s: LabSite): string {
   if (s.httpUrl) out.push(`\toption http_url ${q(s.httpUrl)}`);
   if (s.bootUrl) out.push(`\toption boot_url ${q(s.bootUrl)}`);
   out.push(`\toption bootloader_bios 'undionly.kpxe'`, `\toption bootloader_efi64 ${q(s.efiLoader)}`);
+  if (s.registration) out.push(`\toption registration '1'`);
   for (const t of s.targets) {
     out.push('', `config target ${q(t.name)}`, `\toption title ${q(t.title)}`, `\toption iqn_suffix ${q(t.name)}`, `\toption lun '1'`);
   }
