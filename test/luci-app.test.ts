@@ -150,8 +150,7 @@ describe('Settings', () => {
   };
 
   it('has a field for every option netboot reads in netboot.main, and none it does not read', () => {
-    // registration (anyone on a served network may add a host) is switched on by hand for now.
-    expect(fields()).toEqual(new Set([...readByNetboot()].filter((o) => o !== 'registration')));
+    expect(fields()).toEqual(readByNetboot());
   });
 });
 

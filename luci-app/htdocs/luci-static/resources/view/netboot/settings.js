@@ -52,6 +52,10 @@ return view.extend({
 			uci.set('netboot', sid, 'interfaces', before.filter((n) => value.includes(n)).concat(value.filter((n) => !before.includes(n))));
 		};
 
+		o = s.taboption('general', form.Flag, 'registration', _('Self-registration'),
+			_('An unknown PC\'s boot menu offers to register it: anyone at a PC on the networks above can then add a host with a target of their choice. Switch it on while you set up new PCs, and off again.'));
+		o.default = '0';
+
 		o = s.taboption('general', form.Value, 'tftp_root', _('TFTP root'),
 			_('netboot writes its menus into the folder netboot/ here and owns nothing else in it.'));
 		o.placeholder = tftpDefault;
