@@ -1,6 +1,6 @@
 // The boot lab: every boot path netboot renders, booted for real (iPXE, dnsmasq, tgt,
 // QEMU/TCG) inside a private network namespace. See test/e2e/README.md.
-import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chainloadLines, labNetworkLines } from './lab/dnsmasq';
@@ -242,7 +242,22 @@ const phaseTftp: Phase = {
         for (const t of site().targets) {
           expect(r.stdout).toMatch(new RegExp(`^ok   iscsi target ${t.name}: ${BASE_IQN}:${t.name} offered; logged in as \\S+; LUN 1: \\d`, 'm'));
         }
-        return { seconds: (Date.now() - t0) / 1000, detail: `exit 0, ${site().targets.length} targets offered with LUN 1` };
+        // The same NAS, and the two slips that used to show only as a PC failing to boot:
+        // a misspelled IQN and a LUN the target does not have.
+        const slipped = join(lab!.workDir, 'slipped');
+        mkdirSync(join(slipped, 'etc/config'), { recursive: true });
+        copyFileSync(join(lab!.labRoot, 'etc/config/dhcp'), join(slipped, 'etc/config/dhcp'));
+        const config = readFileSync(join(lab!.labRoot, 'etc/config/netboot'), 'utf8');
+        const slips = config
+          .replace("\toption iqn_suffix 'fresh'", "\toption iqn_suffix 'frehs'")
+          .replace("\toption iqn_suffix 'disk2'\n\toption lun '1'", "\toption iqn_suffix 'disk2'\n\toption lun '3'");
+        expect(slips.split('\n').filter((l, i) => l !== config.split('\n')[i])).toHaveLength(2);
+        writeFileSync(join(slipped, 'etc/config/netboot'), slips);
+        const bad = await lab!.netbootInNsAt(slipped, 'check', '--tftp-server', NET.server);
+        expect(bad.code, bad.stdout + bad.stderr).toBe(1);
+        expect(bad.stdout).toMatch(new RegExp(`^FAIL iscsi target fresh: ${BASE_IQN}:frehs is not offered by \\S+; did you mean ${BASE_IQN}:fresh\\?`, 'm'));
+        expect(bad.stdout).toMatch(/^FAIL iscsi target disk2: .*LUN 3 is not there: the target has LUNs 0, 1$/m);
+        return { seconds: (Date.now() - t0) / 1000, detail: `exit 0, ${site().targets.length} targets offered with LUN 1; a misspelled IQN and a missing LUN each caught` };
       },
     },
   ],

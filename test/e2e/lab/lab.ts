@@ -180,8 +180,13 @@ export class Lab {
 
   /** Runs the built netboot inside the namespace (so it reaches 10.77.0.1 like a client would). */
   async netbootInNs(...args: string[]): Promise<RunResult> {
+    return this.netbootInNsAt(this.labRoot, ...args);
+  }
+
+  /** netboot inside the lab's namespace on another router root (a variant of the lab's config). */
+  async netbootInNsAt(root: string, ...args: string[]): Promise<RunResult> {
     if (!this.ns) throw new Error('lab not started');
-    const [cmd, full] = this.ns.exec(process.execPath, [NETBOOT_CLI, '--root', this.labRoot, ...args]);
+    const [cmd, full] = this.ns.exec(process.execPath, [NETBOOT_CLI, '--root', root, ...args]);
     return run(cmd, full, { allowFail: true });
   }
 
