@@ -94,6 +94,10 @@
 	case "$DNSMASQ_VENDOR_CLASS" in
 	netboot-register:*) netboot_beacon=1 ;;
 	esac
-	[ -z "$netboot_beacon" ] || ubus call service event '{"type":"netboot.beacon","data":{}}' &
+	# Only the ubus call goes to the background: `[ … ] || ubus … &` would fork
+	# a background shell for every event dnsmasq reports.
+	if [ -n "$netboot_beacon" ]; then
+		ubus call service event '{"type":"netboot.beacon","data":{}}' &
+	fi
 ) </dev/null >/dev/null 2>&1
 :
